@@ -1,0 +1,48 @@
+import type { OptionSpec } from './command.ts';
+
+// Global flags follow kubectl (cluster) and restic (repository) habits, so an SRE's fingers
+// already know them.
+export const GLOBAL_OPTIONS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  repo: { type: 'string', short: 'r' },
+  'password-file': { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies OptionSpec;
+
+export const GLOBAL_HELP: Record<keyof typeof GLOBAL_OPTIONS, string> = {
+  kubeconfig: 'kubeconfig file (else $KUBECONFIG, the config file, ~/.kube/config)',
+  context: 'kubeconfig context to use (else the config file, the current context)',
+  repo: 'repository location (else $LIFEBOAT_REPOSITORY, the config file)',
+  'password-file': 'file holding the repository password (else $LIFEBOAT_PASSWORD)',
+  config: 'lifeboat.yaml to use (else ./lifeboat.yaml, $XDG_CONFIG_HOME/lifeboat/lifeboat.yaml)',
+  json: 'print data as JSON',
+  'no-color': 'no colour (also NO_COLOR)',
+  help: 'show help',
+};
+
+export interface GlobalOptions {
+  kubeconfig?: string;
+  context?: string;
+  repo?: string;
+  passwordFile?: string;
+  config?: string;
+  json: boolean;
+  noColor: boolean;
+}
+
+export function globalsFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv): GlobalOptions {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  return {
+    kubeconfig: str('kubeconfig'),
+    context: str('context'),
+    repo: str('repo'),
+    passwordFile: str('password-file'),
+    config: str('config'),
+    json: values.json === true,
+    noColor: values['no-color'] === true || env.NO_COLOR !== undefined && env.NO_COLOR !== '',
+  };
+}

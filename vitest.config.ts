@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests start real services (etcd, dockerd, PostgreSQL...): give them time, and run files
+// in parallel only as far as the 2-core CI machine allows.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    fileParallelism: true,
+    reporters: ['default'],
+  },
+});
