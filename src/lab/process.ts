@@ -1,0 +1,278 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+/** A lab service that could not start; the message names the service, the reason and the fix. */
+export class LabError extends Error {}
+
+/** Debian package that provides each program, for the "how to fix" half of an error. */
+const PACKAGE_OF: Record<string, string> = {
+  etcd: 'etcd-server',
+  etcdctl: 'etcd-client',
+  dockerd: 'docker.io',
+  'docker-registry': 'docker-registry',
+  prometheus: 'prometheus',
+  postgres: 'postgresql',
+  initdb: 'postgresql',
+  openssl: 'openssl',
+  restic: 'restic',
+  skopeo: 'skopeo',
+};
+
+/** Finds a program on PATH (or an absolute path); undefined if it is not installed. */
+export function which(program: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (program.includes('/')) return fs.existsSync(program) ? program : undefined;
+  for (const dir of (env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/lib/postgresql/15/bin'])) {
+    const candidate = path.join(dir, program);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+export function requireProgram(service: string, program: string): string {
+  const found = which(program);
+  if (!found) {
+    const pkg = PACKAGE_OF[path.basename(program)];
+    throw new LabError(
+      `${service}: program '${program}' is not installed${pkg ? `: install it with 'apt-get install ${pkg}'` : ''}`,
+    );
+  }
+  return found;
+}
+
+/** A free TCP port on 127.0.0.1 (the kernel picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Fails with a clear line when a port asked for is taken. */
+export async function ensurePortFree(service: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', () =>
+      reject(new LabError(`${service}: port ${port} on 127.0.0.1 is taken: stop what listens there, or leave the port to the lab`)),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+export async function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface SpawnSpec {
+  /** Service name, for errors. */
+  service: string;
+  program: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  logFile: string;
+  /** Run as this user (root only), e.g. PostgreSQL refuses to run as root. */
+  user?: string;
+  /**
+   * Pid whose death must stop the service (tests, `lab` in the foreground). Undefined for a lab
+   * that outlives the command (`lifeboat lab up`).
+   */
+  owner?: number;
+}
+
+export interface Spawned {
+  pid: number;
+  /** Whether the process is still running; false once it has exited. */
+  running(): boolean;
+  /** Exit code or signal once it has exited. */
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+/**
+ * Starts a service in its own process group (so stopping it stops its children too), with its
+ * output in a log file. With an owner, a small watchdog stops the group when the owner dies, so
+ * no service outlives a killed test run.
+ */
+export function spawnService(spec: SpawnSpec): Spawned {
+  const program = requireProgram(spec.service, spec.program);
+  fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
+  const log = fs.openSync(spec.logFile, 'a');
+  let command = program;
+  let args = spec.args;
+  if (spec.user && process.getuid?.() === 0) {
+    command = requireProgram(spec.service, 'runuser');
+    args = ['-u', spec.user, '--', program, ...spec.args];
+  }
+  const child = spawn(command, args, {
+    cwd: spec.cwd,
+    env: spec.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  const result: Spawned = {
+    pid: child.pid ?? -1,
+    running: () => result.exit === undefined,
+  };
+  child.on('error', (e) => {
+    result.exit = { code: -1, signal: null };
+    fs.appendFileSync(spec.logFile, `spawn failed: ${e.message}\n`);
+  });
+  child.on('exit', (code, signal) => {
+    result.exit = { code, signal };
+  });
+  child.unref();
+  if (spec.owner !== undefined && child.pid) startWatchdog(spec.owner, child.pid);
+  return result;
+}
+
+/** A detached shell that stops process group `pgid` once `owner` has died. */
+export function startWatchdog(owner: number, pgid: number): void {
+  const script = `while kill -0 ${owner} 2>/dev/null && kill -0 -${pgid} 2>/dev/null; do sleep 0.5; done; ` +
+    `kill -TERM -${pgid} 2>/dev/null; i=0; while kill -0 -${pgid} 2>/dev/null && [ $i -lt 20 ]; do sleep 0.5; i=$((i+1)); done; ` +
+    `kill -KILL -${pgid} 2>/dev/null`;
+  const dog = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  dog.unref();
+}
+
+/** The last lines of a log, to say why a service did not start. */
+export function logTail(file: string, lines = 3): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    return text.slice(-lines).join(' | ').slice(0, 400);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Waits until `ready()` says yes; fails early when the process exits, and names the log.
+ */
+export async function waitReady(
+  service: string,
+  spawned: Spawned | undefined,
+  logFile: string,
+  ready: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (spawned && !spawned.running()) {
+      const why = spawned.exit?.signal ? `signal ${spawned.exit.signal}` : `code ${spawned.exit?.code}`;
+      throw new LabError(`${service} exited during start (${why}): ${logTail(logFile)} (log: ${logFile})`);
+    }
+    try {
+      if (await ready()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) {
+      throw new LabError(`${service} was not ready after ${Math.round(timeoutMs / 1000)} s: ${logTail(logFile)} (log: ${logFile})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Stops a process group: SIGTERM, then SIGKILL after `graceMs`. Resolves once it is gone. */
+export async function stopGroup(pgid: number, graceMs = 10_000): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
+  const deadline = Date.now() + graceMs;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    while (alive()) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Kills any process whose command line names `dir` (e.g. a containerd-shim that left dockerd's
+ * process group). The lab's folder is unique to it, so this touches nothing else.
+ */
+export function killStragglers(dir: string): number[] {
+  const killed: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.push(pid);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return killed;
+}
+
+/** Runs a program to completion (for setup steps such as initdb or openssl). */
+export function runSync(service: string, program: string, args: string[], opts: { cwd?: string; user?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): string {
+  const found = requireProgram(service, program);
+  let command = found;
+  let argv = args;
+  if (opts.user && process.getuid?.() === 0) {
+    command = requireProgram(service, 'runuser');
+    argv = ['-u', opts.user, '--', found, ...args];
+  }
+  const r = spawnSync(command, argv, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', input: opts.input });
+  if (r.status !== 0) {
+    const why = (r.stderr || r.stdout || r.error?.message || '').trim().split('\n').slice(-2).join(' | ');
+    throw new LabError(`${service}: '${path.basename(program)} ${args.join(' ')}' failed: ${why}`);
+  }
+  return r.stdout;
+}
