@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { infoCommand } from './info.ts';
 
 // Every subcommand of `lifeboat`, in the order --help lists them.
-export const commands: Command[] = [];
+export const commands: Command[] = [infoCommand];

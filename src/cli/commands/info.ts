@@ -1,0 +1,39 @@
+import type { Command } from '../command.ts';
+import { EXIT } from '../errors.ts';
+import { loadEnvironment } from '../environment.ts';
+import { endpointsOf } from '../../engine/environment/endpoints.ts';
+import { probeEndpoints } from '../../engine/environment/probe.ts';
+
+/** `lifeboat info`: what lifeboat is connected to, and whether each source answers. */
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'show the config, the cluster and every source lifeboat would back up, and whether each answers',
+  options: { timeout: { type: 'string' } },
+  optionHelp: { timeout: 'seconds to wait for each source (default 3)' },
+  async run(ctx) {
+    const env = loadEnvironment(ctx);
+    const endpoints = endpointsOf(env.config, env.kube, ctx.env);
+    const timeoutMs = Math.max(1, Number(ctx.values.timeout ?? 3)) * 1000;
+    const results = await probeEndpoints(endpoints, env.kube, timeoutMs);
+    const allOk = results.every((r) => r.ok);
+    if (ctx.globals.json) {
+      ctx.json({
+        config: env.configFile ?? null,
+        kubeconfig: env.kube ? { files: env.kube.files, source: env.kube.source, context: env.kube.context, server: env.kube.server } : null,
+        sources: results,
+      });
+      return allOk ? EXIT.ok : EXIT.failed;
+    }
+    ctx.out(`config:     ${env.configFile ?? '(none: defaults)'}`);
+    ctx.out(
+      env.kube
+        ? `kubeconfig: ${env.kube.files.join(':')} (from ${env.kube.source}), context ${env.kube.context}`
+        : 'kubeconfig: (none: no cluster configured)',
+    );
+    if (results.length === 0) ctx.out("sources:    none configured (see 'lifeboat lab up' for a local lab)");
+    for (const r of results) {
+      ctx.out(`${r.ok ? 'OK  ' : 'DOWN'} ${r.kind.padEnd(10)} ${r.name.padEnd(18)} ${r.address}  ${r.detail}`);
+    }
+    return allOk ? EXIT.ok : EXIT.failed;
+  },
+};

@@ -1,0 +1,94 @@
+import net from 'node:net';
+import https from 'node:https';
+import Docker from 'dockerode';
+import type { KubeTarget } from '../kube/kubeconfig.ts';
+import type { Endpoint } from './endpoints.ts';
+
+export interface ProbeResult extends Endpoint {
+  ok: boolean;
+  /** What answered (a version) or why it did not, in a few words. */
+  detail: string;
+}
+
+function tcp(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port });
+    s.setTimeout(timeoutMs, () => s.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    s.once('connect', () => (s.destroy(), resolve()));
+    s.once('error', reject);
+  });
+}
+
+async function probeCluster(kube: KubeTarget, timeoutMs: number): Promise<string> {
+  const opts: https.RequestOptions = {};
+  await kube.kubeConfig.applyToHTTPSOptions(opts);
+  const url = new URL('/version', kube.server);
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = https.request(url, { ...opts, method: 'GET', timeout: timeoutMs }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(data) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+  return `Kubernetes ${(JSON.parse(body) as { gitVersion?: string }).gitVersion ?? '?'}`;
+}
+
+export function dockerClient(host: string): Docker {
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  const u = new URL(host.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: u.hostname, port: Number(u.port || 2375), protocol: u.protocol === 'https:' ? 'https' : 'http' });
+}
+
+async function probeOne(ep: Endpoint, kube: KubeTarget | undefined, timeoutMs: number): Promise<string> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  switch (ep.kind) {
+    case 'cluster':
+      return probeCluster(kube!, timeoutMs);
+    case 'docker': {
+      const v = await dockerClient(ep.address).version({ abortSignal: signal } as object);
+      return `Docker ${v.Version}`;
+    }
+    case 'etcd': {
+      const res = await fetch(new URL('/version', ep.address), { signal });
+      const v = (await res.json()) as { etcdserver?: string };
+      return `etcd ${v.etcdserver ?? '?'}`;
+    }
+    case 'registry': {
+      const res = await fetch(new URL('/v2/', ep.address), { signal });
+      if (res.status !== 200 && res.status !== 401) throw new Error(`HTTP ${res.status}`);
+      return `registry (${res.headers.get('docker-distribution-api-version') ?? 'OCI'})`;
+    }
+    case 'prometheus': {
+      const res = await fetch(new URL('/api/v1/status/buildinfo', ep.address), { signal });
+      const v = (await res.json()) as { data?: { version?: string } };
+      return `Prometheus ${v.data?.version ?? '?'}`;
+    }
+    case 'database': {
+      const u = new URL(ep.address);
+      await tcp(u.hostname, Number(u.port), timeoutMs);
+      return 'PostgreSQL port open';
+    }
+  }
+}
+
+/** Checks that each source answers, in parallel, each within `timeoutMs`. Never throws. */
+export async function probeEndpoints(
+  endpoints: Endpoint[],
+  kube: KubeTarget | undefined,
+  timeoutMs = 3000,
+): Promise<ProbeResult[]> {
+  return Promise.all(
+    endpoints.map(async (ep) => {
+      try {
+        return { ...ep, ok: true, detail: await probeOne(ep, kube, timeoutMs) };
+      } catch (e) {
+        const err = e as Error & { cause?: { code?: string } };
+        const why = err.cause?.code ?? (err.name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : err.message);
+        return { ...ep, ok: false, detail: String(why).split('\n')[0]! };
+      }
+    }),
+  );
+}
