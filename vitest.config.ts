@@ -11,5 +11,7 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     fileParallelism: true,
     reporters: ['default'],
+    // Colour on, so the tests can see that NO_COLOR (handled by our theme) really removes it.
+    env: { FORCE_COLOR: '1' },
   },
 });

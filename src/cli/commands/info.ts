@@ -1,8 +1,5 @@
 import type { Command } from '../command.ts';
 import { EXIT } from '../errors.ts';
-import { loadEnvironment } from '../environment.ts';
-import { endpointsOf } from '../../engine/environment/endpoints.ts';
-import { probeEndpoints } from '../../engine/environment/probe.ts';
 
 /** `lifeboat info`: what lifeboat is connected to, and whether each source answers. */
 export const infoCommand: Command = {
@@ -11,6 +8,11 @@ export const infoCommand: Command = {
   options: { timeout: { type: 'string' } },
   optionHelp: { timeout: 'seconds to wait for each source (default 3)' },
   async run(ctx) {
+    // Loaded here, not at the top: the Kubernetes and Docker clients take a second to load,
+    // and `lifeboat --help` should not wait for them.
+    const { loadEnvironment } = await import('../environment.ts');
+    const { endpointsOf } = await import('../../engine/environment/endpoints.ts');
+    const { probeEndpoints } = await import('../../engine/environment/probe.ts');
     const env = loadEnvironment(ctx);
     const endpoints = endpointsOf(env.config, env.kube, ctx.env);
     const timeoutMs = Math.max(1, Number(ctx.values.timeout ?? 3)) * 1000;

@@ -48,7 +48,11 @@ async function probeOne(ep: Endpoint, kube: KubeTarget | undefined, timeoutMs: n
     case 'cluster':
       return probeCluster(kube!, timeoutMs);
     case 'docker': {
-      const v = await dockerClient(ep.address).version({ abortSignal: signal } as object);
+      const docker = dockerClient(ep.address);
+      const v = await Promise.race([
+        docker.version(),
+        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      ]);
       return `Docker ${v.Version}`;
     }
     case 'etcd': {
@@ -85,8 +89,8 @@ export async function probeEndpoints(
       try {
         return { ...ep, ok: true, detail: await probeOne(ep, kube, timeoutMs) };
       } catch (e) {
-        const err = e as Error & { cause?: { code?: string } };
-        const why = err.cause?.code ?? (err.name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : err.message);
+        const err = e as Error & { cause?: { code?: string; message?: string } };
+        const why = err.cause?.code ?? err.cause?.message ?? (err.name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : err.message);
         return { ...ep, ok: false, detail: String(why).split('\n')[0]! };
       }
     }),

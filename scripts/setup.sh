@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what lifeboat's lab and tests need on Debian: the real services (etcd, Docker, a
+# registry, Prometheus, PostgreSQL), restic (the reference for the repository format), skopeo,
+# busybox (to build lab images without a network) and tmux. Skips what is already there, so
+# `npm start` and `npm test` can run it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A PROGRAM_OF=(
+  [etcd-server]=/usr/bin/etcd
+  [etcd-client]=/usr/bin/etcdctl
+  [docker.io]=/usr/sbin/dockerd
+  [docker-registry]=/usr/bin/docker-registry
+  [prometheus]=/usr/bin/prometheus
+  [postgresql]=/usr/lib/postgresql/15/bin/postgres
+  [restic]=/usr/bin/restic
+  [skopeo]=/usr/bin/skopeo
+  [busybox-static]=/bin/busybox
+  [tmux]=/usr/bin/tmux
+  [openssl]=/usr/bin/openssl
+)
+missing=()
+for pkg in "${!PROGRAM_OF[@]}"; do
+  [ -x "${PROGRAM_OF[$pkg]}" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "lifeboat setup: installing ${missing[*]}" >&2
+  as_root=()
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null; then as_root=(sudo); else
+      echo "lifeboat setup: missing Debian packages ${missing[*]}: run 'apt-get install ${missing[*]}' as root" >&2
+      exit 1
+    fi
+  fi
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! command -v kubectl >/dev/null; then
+  echo "lifeboat setup: kubectl is not installed: the tests check lifeboat's API server with the real kubectl (v1.32); install it from the Kubernetes packages" >&2
+  exit 1
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
