@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,15 +16,33 @@ const PACKAGE_OF: Record<string, string> = {
   prometheus: 'prometheus',
   postgres: 'postgresql',
   initdb: 'postgresql',
+  pg_isready: 'postgresql-client',
+  createdb: 'postgresql-client',
+  psql: 'postgresql-client',
+  runuser: 'util-linux',
   openssl: 'openssl',
   restic: 'restic',
   skopeo: 'skopeo',
 };
 
+/** PostgreSQL's server programs (initdb, postgres) live off PATH on Debian; newest version first. */
+function postgresBinDirs(): string[] {
+  try {
+    return fs
+      .readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a))
+      .map((v) => `/usr/lib/postgresql/${v}/bin`);
+  } catch {
+    return [];
+  }
+}
+
 /** Finds a program on PATH (or an absolute path); undefined if it is not installed. */
 export function which(program: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (program.includes('/')) return fs.existsSync(program) ? program : undefined;
-  for (const dir of (env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/lib/postgresql/15/bin'])) {
+  for (const dir of (env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin'], postgresBinDirs())) {
+    if (!dir) continue;
     const candidate = path.join(dir, program);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
@@ -46,8 +65,9 @@ export function requireProgram(service: string, program: string): string {
   return found;
 }
 
-/** A free TCP port on 127.0.0.1 (the kernel picks it). */
-export async function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -57,6 +77,20 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A free TCP port on 127.0.0.1 (the kernel picks it). Never the same port twice in one process,
+ * so services started in parallel do not race for one port.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Fails with a clear line when a port asked for is taken. */
@@ -83,6 +117,26 @@ export async function portOpen(port: number, host = '127.0.0.1'): Promise<boolea
       resolve(false);
     });
   });
+}
+
+/** Whether an HTTP GET answers 2xx within the timeout. */
+export async function httpOk(url: string, timeoutMs = 2000): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A folder outside the lab for what needs a short path (unix sockets are limited to 108 bytes)
+ * or a path another user can reach; named after the lab folder so each lab has its own.
+ */
+export function outsideDir(labDir: string, tag: string): string {
+  const hash = crypto.createHash('sha256').update(path.resolve(labDir)).digest('hex').slice(0, 10);
+  return path.join('/tmp', `lifeboat-${tag}-${hash}`);
 }
 
 export function pidAlive(pid: number): boolean {
@@ -232,29 +286,54 @@ export async function stopGroup(pgid: number, graceMs = 10_000): Promise<void> {
   }
 }
 
+/** This process and its parents: never the target of a sweep (a shell may name the lab folder). */
+function ancestors(): Set<number> {
+  const out = new Set<number>([process.pid]);
+  let pid = process.ppid;
+  while (pid > 1 && !out.has(pid)) {
+    out.add(pid);
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** Pids of processes whose command line names `dir` (as a whole path, not a prefix of another). */
+export function processesNaming(dir: string): number[] {
+  const pattern = new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + `(?=$|[/\\s'"=:,;])`);
+  const skip = ancestors();
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (skip.has(pid)) continue;
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trimEnd();
+    } catch {
+      continue;
+    }
+    if (pattern.test(cmdline)) found.push(pid);
+  }
+  return found;
+}
+
 /**
  * Kills any process whose command line names `dir` (e.g. a containerd-shim that left dockerd's
  * process group). The lab's folder is unique to it, so this touches nothing else.
  */
 export function killStragglers(dir: string): number[] {
   const killed: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    let cmdline: string;
+  for (const pid of processesNaming(dir)) {
     try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
     } catch {
-      continue;
-    }
-    if (cmdline.includes(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed.push(pid);
-      } catch {
-        /* gone */
-      }
+      /* gone */
     }
   }
   return killed;

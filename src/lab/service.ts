@@ -10,6 +10,11 @@ export interface ServiceState {
   log: string;
   /** Service-specific facts (e.g. the PostgreSQL user, the CA file). */
   extra?: Record<string, string>;
+  /**
+   * Folders outside the lab folder the service had to use (e.g. a short socket path); stopping
+   * the lab also stops any process naming them, and removes them.
+   */
+  outside?: string[];
 }
 
 export interface LabContext {
@@ -19,11 +24,20 @@ export interface LabContext {
   owner?: number;
   /** Services already started, by name (later services may need earlier ones). */
   started: Map<string, ServiceState>;
+  /** Where the lab's kubeconfig belongs (dir/kubeconfig); the API server service writes it. */
+  kubeconfig: string;
 }
 
 /** One kind of lab service: how to start it, and how to tell it is healthy. */
 export interface ServiceDef {
   name: string;
+  /** Services that must be started first (their states are in `lab.started`). */
+  needs?: string[];
   start(lab: LabContext): Promise<ServiceState>;
   health(state: ServiceState): Promise<boolean>;
+  /**
+   * Stops the service; without it the lab stops the process group of `state.pid`
+   * (SIGTERM, then SIGKILL after a grace time).
+   */
+  stop?(state: ServiceState): Promise<void>;
 }
