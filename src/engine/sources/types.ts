@@ -1,0 +1,40 @@
+import type { JobContext } from '../jobs/runner.ts';
+import type { SnapshotSink } from './sink.ts';
+
+export type SourceKind = 'kubernetes' | 'etcd' | 'volumes' | 'images' | 'prometheus' | 'databases';
+export const SOURCE_KINDS: SourceKind[] = ['kubernetes', 'etcd', 'volumes', 'images', 'prometheus', 'databases'];
+
+/** One thing a source captured, for the manifest (and for the inventory's "covered" verdict). */
+export interface CapturedItem {
+  /** Stable identity across backups, e.g. `kubernetes:apps/v1/deployments/shop/api`, `volume:docker/pgdata`. */
+  id: string;
+  /** Where it lives in the snapshot. */
+  path: string;
+  bytes?: number;
+  items?: number;
+  /** Source-specific facts: an etcd revision, an image digest, a row count. */
+  details?: Record<string, string | number | boolean>;
+}
+
+/** Something seen and deliberately not captured, with the reason in words. */
+export interface SkippedItem {
+  id: string;
+  reason: string;
+}
+
+export interface SourceResult {
+  captured: CapturedItem[];
+  skipped: SkippedItem[];
+  /** Totals for the manifest and the summary line. */
+  bytes: number;
+  items: number;
+  /** Facts about the source as a whole (cluster version, etcd revision...). */
+  details?: Record<string, unknown>;
+}
+
+/** A backup source run as a job: it writes into the sink and reports progress through ctx. */
+export interface BackupSource {
+  kind: SourceKind;
+  title: string;
+  run(ctx: JobContext, sink: SnapshotSink): Promise<SourceResult>;
+}
