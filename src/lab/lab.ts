@@ -50,6 +50,8 @@ export interface StartLabOptions {
   owner?: number;
   /** Names of the services to start (their `needs` come along); default all. */
   services?: string[];
+  /** Ports asked for, by service name (a taken one is an error naming the service); else free ones. */
+  ports?: Record<string, number>;
   /** Service definitions to choose from; default LAB_SERVICES. */
   defs?: ServiceDef[];
   /** Called as each service starts and becomes ready. */
@@ -187,7 +189,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
     save();
   }
 
-  const ctx: LabContext = { dir, owner: opts.owner, started: new Map(), kubeconfig: state.kubeconfig };
+  const ctx: LabContext = { dir, owner: opts.owner, started: new Map(), kubeconfig: state.kubeconfig, ports: opts.ports };
   const starts = new Map<string, Promise<ServiceState>>();
   const byName = new Map(chosen.map((d) => [d.name, d]));
   const startOne = (def: ServiceDef): Promise<ServiceState> => {

@@ -23,6 +23,8 @@ const PACKAGE_OF: Record<string, string> = {
   openssl: 'openssl',
   restic: 'restic',
   skopeo: 'skopeo',
+  busybox: 'busybox-static',
+  tar: 'tar',
 };
 
 /** PostgreSQL's server programs (initdb, postgres) live off PATH on Debian; newest version first. */

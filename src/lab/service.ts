@@ -1,3 +1,5 @@
+import { ensurePortFree, freePort } from './process.ts';
+
 /** What the lab records of a running service: enough for `lab status` to check it later. */
 export interface ServiceState {
   name: string;
@@ -24,6 +26,8 @@ export interface LabContext {
   owner?: number;
   /** Services already started, by name (later services may need earlier ones). */
   started: Map<string, ServiceState>;
+  /** Ports asked for, by service name (else each gets a free one). */
+  ports?: Record<string, number>;
   /** Where the lab's kubeconfig belongs (dir/kubeconfig); the API server service writes it. */
   kubeconfig: string;
 }
@@ -40,4 +44,12 @@ export interface ServiceDef {
    * (SIGTERM, then SIGKILL after a grace time).
    */
   stop?(state: ServiceState): Promise<void>;
+}
+
+/** The port a service listens on: the one asked for (checked free, else a clear error), or a free one. */
+export async function servicePort(lab: LabContext, name: string): Promise<number> {
+  const asked = lab.ports?.[name];
+  if (asked === undefined) return freePort();
+  await ensurePortFree(name, asked);
+  return asked;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, spawnService, waitReady } from '../process.ts';
-import type { LabContext, ServiceDef, ServiceState } from '../service.ts';
+import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 async function healthy(url: string): Promise<boolean> {
   const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
@@ -16,7 +16,7 @@ export async function startEtcd(lab: LabContext, opts: { dataDir?: string; name?
   const dir = path.join(lab.dir, name);
   fs.mkdirSync(dir, { recursive: true });
   const dataDir = opts.dataDir ?? path.join(dir, 'data');
-  const [port, peer] = [await freePort(), await freePort()];
+  const [port, peer] = [await servicePort(lab, name), await freePort()];
   const url = `http://127.0.0.1:${port}`;
   const log = path.join(dir, 'etcd.log');
   const spawned = spawnService({

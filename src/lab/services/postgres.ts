@@ -1,8 +1,8 @@
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LabError, freePort, outsideDir, requireProgram, runSync, spawnService, stopGroup, waitReady } from '../process.ts';
-import type { LabContext, ServiceDef, ServiceState } from '../service.ts';
+import { LabError, outsideDir, requireProgram, runSync, spawnService, stopGroup, waitReady } from '../process.ts';
+import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 const SUPERUSER = 'postgres';
 /** The database the lab creates for sources to back up (besides `postgres`). */
@@ -40,7 +40,7 @@ export async function startPostgres(lab: LabContext, opts: { name?: string } = {
   fs.mkdirSync(dir, { recursive: true });
   requireProgram(name, 'postgres');
   requireProgram(name, 'initdb');
-  const port = await freePort();
+  const port = await servicePort(lab, name);
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? SUPERUSER : undefined;
   const outside: string[] = [];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, httpOk, spawnService, waitReady } from '../process.ts';
-import type { LabContext, ServiceDef, ServiceState } from '../service.ts';
+import { httpOk, spawnService, waitReady } from '../process.ts';
+import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 /** The lab's rules: one recording rule and one alert, so a backup has rule files to carry. */
 const RULES = `groups:
@@ -24,7 +24,7 @@ export async function startPrometheus(lab: LabContext, opts: { name?: string; ts
   const name = opts.name ?? 'prometheus';
   const dir = path.join(lab.dir, name);
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = await servicePort(lab, name);
   const address = `127.0.0.1:${port}`;
   const rules = path.join(dir, 'rules.yml');
   const config = path.join(dir, 'prometheus.yml');

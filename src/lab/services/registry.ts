@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, httpOk, spawnService, waitReady } from '../process.ts';
-import type { LabContext, ServiceDef, ServiceState } from '../service.ts';
+import { httpOk, spawnService, waitReady } from '../process.ts';
+import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 /** Starts a container registry (distribution 2.8, plain HTTP on loopback) storing in the lab. */
 export async function startRegistry(lab: LabContext, opts: { name?: string } = {}): Promise<ServiceState> {
   const name = opts.name ?? 'registry';
   const dir = path.join(lab.dir, name);
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = await servicePort(lab, name);
   const storage = path.join(dir, 'storage');
   const config = path.join(dir, 'config.yml');
   fs.writeFileSync(
