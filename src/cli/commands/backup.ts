@@ -1,0 +1,100 @@
+import type { Command } from '../command.ts';
+import { EXIT, UsageError, CliError } from '../errors.ts';
+
+const list = (v: unknown): string[] | undefined => {
+  const items = (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+  return items.length ? items : undefined;
+};
+
+export const backupCommand: Command = {
+  name: 'backup',
+  summary: 'back up everything configured (cluster objects, etcd, volumes, images, Prometheus, databases) into one snapshot',
+  details: `Each source runs as a job with live progress. A job that fails does not stop the others:
+the snapshot is then marked partial, its manifest says which job failed and why, and the exit
+code is 3. Interrupted (ctrl-c), nothing is committed.
+With --json, every progress event is one JSON line on stdout, then a summary line.`,
+  options: {
+    only: { type: 'string', multiple: true },
+    namespace: { type: 'string', short: 'n', multiple: true },
+    resource: { type: 'string', multiple: true },
+    'exclude-resource': { type: 'string', multiple: true },
+    selector: { type: 'string', short: 'l' },
+    'include-generated': { type: 'boolean' },
+    'all-versions': { type: 'boolean' },
+    tag: { type: 'string', multiple: true },
+  },
+  optionHelp: {
+    only: 'only these sources: kubernetes,etcd,volumes,images,prometheus,databases',
+    namespace: 'only these namespaces (repeat or comma-separate)',
+    resource: 'only these resources, e.g. deployments.apps,configmaps',
+    'exclude-resource': 'leave these resources out',
+    selector: 'only objects matching this label selector',
+    'include-generated': 'keep Events, Endpoints, Leases and controller-owned Pods and ReplicaSets',
+    'all-versions': 'every version of each API group, not only the preferred one',
+    tag: 'add a tag to the snapshot',
+  },
+  async run(ctx) {
+    const { SOURCE_KINDS } = await import('../../engine/sources/types.ts');
+    const only = list(ctx.values.only);
+    for (const k of only ?? []) {
+      if (!SOURCE_KINDS.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${SOURCE_KINDS.join(', ')}`);
+    }
+    const { loadEnvironment } = await import('../environment.ts');
+    const { openRepository } = await import('../repository-options.ts');
+    const { planBackup, NotConfiguredError } = await import('../../engine/backup/plan.ts');
+    const { runBackup } = await import('../../engine/backup/backup.ts');
+    const { ProgressPrinter } = await import('../progress-printer.ts');
+    const { formatBytes } = await import('../../components/format.ts');
+    const env = loadEnvironment(ctx);
+    let plan;
+    try {
+      plan = planBackup({
+        config: env.config,
+        kube: env.kube,
+        env: ctx.env,
+        only: only as never,
+        filters: {
+          namespaces: list(ctx.values.namespace),
+          resources: list(ctx.values.resource),
+          excludeResources: list(ctx.values['exclude-resource']),
+          labelSelector: ctx.values.selector as string | undefined,
+          includeGenerated: ctx.values['include-generated'] === true,
+          allVersions: ctx.values['all-versions'] === true,
+        },
+      });
+    } catch (e) {
+      if (e instanceof NotConfiguredError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (plan.sources.length === 0) {
+      plan.close();
+      throw new CliError("nothing to back up: no source is configured (see 'lifeboat info'; name sources in lifeboat.yaml)");
+    }
+    const repo = await openRepository(ctx);
+    const printer = new ProgressPrinter(ctx.stderr, Boolean((ctx.stderr as { isTTY?: boolean }).isTTY) && !ctx.globals.json);
+    const report = await runBackup({
+      repo,
+      plan,
+      version: '0.1.0',
+      cluster: env.kube ? { context: env.kube.context, server: env.kube.server } : undefined,
+      tags: list(ctx.values.tag),
+      signal: ctx.signal,
+      onEvent: (e) => (ctx.globals.json ? ctx.stdout.write(JSON.stringify(e) + '\n') : printer.handle(e)),
+    }).finally(() => repo.close());
+    printer.finish();
+    const m = report.manifest;
+    if (ctx.globals.json) {
+      ctx.stdout.write(
+        JSON.stringify({ type: 'summary', snapshot: report.snapshot ?? null, status: report.status, jobs: m.jobs.map(({ details: _d, ...j }) => j), notConfigured: m.notConfigured }) + '\n',
+      );
+    } else {
+      for (const j of m.jobs) {
+        ctx.out(`${j.status === 'ok' ? 'OK    ' : j.status.toUpperCase().padEnd(6)} ${j.title.padEnd(22)} ${String(j.items).padStart(7)} items ${formatBytes(j.bytes).padStart(10)}${j.error ? `  ${j.error}` : ''}`);
+      }
+      for (const n of m.notConfigured) ctx.out(`-      ${n.kind.padEnd(22)} not configured: ${n.reason}`);
+      if (report.snapshot) ctx.out(`snapshot ${report.snapshot.slice(0, 8)} saved (${report.status})`);
+    }
+    if (report.status === 'cancelled') throw new CliError('backup cancelled: nothing was committed');
+    return report.status === 'complete' ? EXIT.ok : EXIT.partial;
+  },
+};

@@ -1,0 +1,79 @@
+import os from 'node:os';
+import { runJobs, type JobResult } from '../jobs/runner.ts';
+import type { JobEventListener } from '../jobs/events.ts';
+import type { Repository } from '../repository/repository.ts';
+import { SnapshotWriter } from '../repository/writer.ts';
+import { repositorySink } from '../sources/repository-sink.ts';
+import { SNAPSHOT_PATHS } from '../sources/sink.ts';
+import { buildManifest, type Manifest } from './manifest.ts';
+import type { BackupPlan } from './plan.ts';
+
+export interface BackupRunOptions {
+  repo: Repository;
+  plan: BackupPlan;
+  /** lifeboat's version, recorded in the manifest. */
+  version: string;
+  cluster?: Manifest['cluster'];
+  hostname?: string;
+  /** Extra tags on the snapshot. */
+  tags?: string[];
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: JobEventListener;
+}
+
+export interface BackupReport {
+  /** The snapshot id; undefined when the backup was cancelled (nothing was committed). */
+  snapshot?: string;
+  status: 'complete' | 'partial' | 'cancelled';
+  manifest: Manifest;
+  results: JobResult[];
+}
+
+/** The tags that tell in `lifeboat snapshots` what kind of backup a snapshot is. */
+export function snapshotTags(manifest: Manifest, extra: string[] = []): string[] {
+  const kinds = manifest.jobs.filter((j) => j.status === 'ok').map((j) => j.kind);
+  return ['lifeboat', manifest.status, ...kinds, ...extra];
+}
+
+/**
+ * Runs every source of the plan as a job into one snapshot. A failed job does not stop the
+ * others: the snapshot is then marked partial and its manifest says which job failed and why.
+ * Cancelled, nothing is committed, so a half-finished backup never looks finished.
+ */
+export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
+  const startedAt = Date.now();
+  const hostname = opts.hostname ?? os.hostname();
+  const writer = await SnapshotWriter.start(opts.repo, { signal: opts.signal });
+  const sink = repositorySink(writer);
+  let results: JobResult[];
+  try {
+    results = await runJobs(
+      opts.plan.sources.map((s) => ({ id: s.kind, title: s.title, run: (ctx) => s.run(ctx, sink) })),
+      { concurrency: opts.concurrency ?? 3, signal: opts.signal, onEvent: opts.onEvent },
+    );
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  } finally {
+    opts.plan.close();
+  }
+  const manifest = buildManifest({
+    version: opts.version,
+    hostname,
+    startedAt,
+    endedAt: Date.now(),
+    cluster: opts.cluster,
+    notConfigured: opts.plan.notConfigured,
+    kinds: opts.plan.sources.map((s) => s.kind),
+    results,
+    warnings: results.flatMap((r) => r.warnings.map((w) => `${r.id}: ${w}`)),
+  });
+  if (opts.signal?.aborted || results.some((r) => r.status === 'cancelled')) {
+    await writer.abort();
+    return { status: 'cancelled', manifest, results };
+  }
+  await writer.addBytes(SNAPSHOT_PATHS.manifest, JSON.stringify(manifest, null, 2));
+  const snapshot = await writer.commit({ tags: snapshotTags(manifest, opts.tags), hostname, paths: opts.plan.sources.map((s) => `/${s.kind}`) });
+  return { snapshot, status: manifest.status, manifest, results };
+}

@@ -1,0 +1,84 @@
+import type { LifeboatConfig } from '../config/schema.ts';
+import { KubeClient } from '../kube/client.ts';
+import type { KubeTarget } from '../kube/kubeconfig.ts';
+import { etcdSource } from '../sources/etcd.ts';
+import { kubernetesSource } from '../sources/kubernetes.ts';
+import { postgresSource } from '../sources/postgres.ts';
+import { SOURCE_KINDS, type BackupSource, type SourceKind } from '../sources/types.ts';
+
+export interface BackupFilters {
+  namespaces?: string[];
+  resources?: string[];
+  excludeResources?: string[];
+  labelSelector?: string;
+  includeGenerated?: boolean;
+  allVersions?: boolean;
+}
+
+export interface PlanInput {
+  config: LifeboatConfig;
+  kube?: KubeTarget;
+  env: NodeJS.ProcessEnv;
+  /** Only these sources (default: every configured one). */
+  only?: SourceKind[];
+  filters?: BackupFilters;
+}
+
+export interface BackupPlan {
+  sources: BackupSource[];
+  notConfigured: { kind: SourceKind; reason: string }[];
+  /** Closes clients the plan opened. */
+  close(): void;
+}
+
+/** A source asked for with --only but not configured: the error says what to add. */
+export class NotConfiguredError extends Error {}
+
+const HOW_TO_CONFIGURE: Record<SourceKind, string> = {
+  kubernetes: 'no cluster: pass --kubeconfig or name cluster.kubeconfig in lifeboat.yaml',
+  etcd: 'no etcd endpoints: add etcd.endpoints to lifeboat.yaml',
+  volumes: 'no Docker host and no cluster: add docker.host or a cluster to lifeboat.yaml',
+  images: 'no Docker host, registry or cluster: add docker.host, registries or images to lifeboat.yaml',
+  prometheus: 'no Prometheus: add prometheus[].url to lifeboat.yaml',
+  databases: 'no databases: add databases[] to lifeboat.yaml',
+};
+
+/** Which sources a backup runs, from the config, the cluster and --only. */
+export function planBackup(input: PlanInput): BackupPlan {
+  const { config, kube } = input;
+  const filters = input.filters ?? {};
+  const wanted = new Set(input.only?.length ? input.only : SOURCE_KINDS);
+  const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
+  const namespaces = filters.namespaces ?? config.cluster?.namespaces;
+  const factories: Record<SourceKind, () => BackupSource | undefined> = {
+    kubernetes: () =>
+      client &&
+      kubernetesSource({
+        client,
+        namespaces,
+        resources: filters.resources,
+        excludeResources: filters.excludeResources,
+        labelSelector: filters.labelSelector,
+        optOutLabel: config.cluster?.optOutLabel,
+        includeGenerated: filters.includeGenerated,
+        allVersions: filters.allVersions,
+      }),
+    etcd: () => (config.etcd?.endpoints?.length ? etcdSource({ endpoints: config.etcd.endpoints, ca: config.etcd.ca, cert: config.etcd.cert, key: config.etcd.key }) : undefined),
+    volumes: () => undefined,
+    images: () => undefined,
+    prometheus: () => undefined,
+    databases: () => (config.databases?.length ? postgresSource({ databases: config.databases }) : undefined),
+  };
+  const sources: BackupSource[] = [];
+  const notConfigured: BackupPlan['notConfigured'] = [];
+  for (const kind of SOURCE_KINDS) {
+    if (!wanted.has(kind)) continue;
+    const source = factories[kind]();
+    if (source) sources.push(source);
+    else {
+      if (input.only?.includes(kind)) throw new NotConfiguredError(`${kind} cannot be backed up: ${HOW_TO_CONFIGURE[kind]}`);
+      notConfigured.push({ kind, reason: HOW_TO_CONFIGURE[kind] });
+    }
+  }
+  return { sources, notConfigured, close: () => client?.close() };
+}
