@@ -1,0 +1,68 @@
+// Where the repository is and what its password is, for every command that uses it.
+// Location: -r/--repo > $LIFEBOAT_REPOSITORY > config repository.url > the XDG data folder.
+// Password: --password-file > $LIFEBOAT_PASSWORD > config repository.passwordFile.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandContext } from './command.ts';
+import { CliError, UsageError } from './errors.ts';
+import { ConfigError, loadConfig } from '../engine/config/load.ts';
+import type { LifeboatConfig } from '../engine/config/schema.ts';
+import { defaultRepositoryFolder } from '../engine/repository/backend/local.ts';
+import { openBackend } from '../engine/repository/backend/location.ts';
+import { RepositoryError } from '../engine/repository/errors.ts';
+import { Repository } from '../engine/repository/repository.ts';
+
+function config(ctx: CommandContext): LifeboatConfig {
+  try {
+    return loadConfig({ file: ctx.globals.config, cwd: ctx.cwd, env: ctx.env }).config;
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export function repositoryLocation(ctx: CommandContext): string {
+  const loc = ctx.globals.repo ?? (ctx.env.LIFEBOAT_REPOSITORY || undefined) ?? config(ctx).repository?.url ?? defaultRepositoryFolder(ctx.env);
+  return loc.startsWith('s3:') ? loc : path.resolve(ctx.cwd, loc);
+}
+
+export function repositoryPassword(ctx: CommandContext): string {
+  const file = ctx.globals.passwordFile ? path.resolve(ctx.cwd, ctx.globals.passwordFile) : undefined;
+  let password: string | undefined;
+  if (file) password = readPasswordFile(file, '--password-file');
+  else if (ctx.env.LIFEBOAT_PASSWORD) password = ctx.env.LIFEBOAT_PASSWORD;
+  else {
+    const f = config(ctx).repository?.passwordFile;
+    if (f) password = readPasswordFile(f, 'repository.passwordFile in the config');
+  }
+  if (!password) {
+    throw new UsageError('no repository password: give --password-file FILE or set LIFEBOAT_PASSWORD');
+  }
+  return password;
+}
+
+function readPasswordFile(file: string, from: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new UsageError(`cannot read the password file ${file} (from ${from}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Turns repository errors into one-line CLI errors (exit 1). */
+export function asCliError(e: unknown): unknown {
+  if (e instanceof RepositoryError) return new CliError(e.message);
+  return e;
+}
+
+/** Opens (or with `create`, makes) the repository the command line names; errors are one line, exit 1. */
+export async function openRepository(ctx: CommandContext, create = false): Promise<Repository> {
+  const location = repositoryLocation(ctx);
+  const password = repositoryPassword(ctx);
+  const backend = openBackend(location, ctx.env, ctx.cwd);
+  try {
+    return await (create ? Repository.init(backend, password) : Repository.open(backend, password));
+  } catch (e) {
+    throw asCliError(e);
+  }
+}

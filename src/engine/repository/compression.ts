@@ -1,0 +1,62 @@
+// zstd, as restic 0.14 uses it in repository version 2: blobs are single zstd frames; unpacked
+// files (index, snapshots, locks) are the byte 2 followed by a zstd frame, while a plaintext that
+// starts with `{` or `[` is uncompressed JSON (version 1 files).
+import { Compressor, decompress } from 'zstd-napi';
+import { IntegrityError } from './errors.ts';
+
+/** zstd level for blobs and files: 3 is close to restic's "auto". */
+export const DEFAULT_LEVEL = 3;
+
+const compressors = new Map<number, Compressor>();
+
+export function zstdCompress(data: Uint8Array, level = DEFAULT_LEVEL): Buffer {
+  let c = compressors.get(level);
+  if (!c) {
+    c = new Compressor();
+    c.setParameters({ compressionLevel: level, checksumFlag: false, contentSizeFlag: true });
+    compressors.set(level, c);
+  }
+  return c.compress(data);
+}
+
+export function zstdDecompress(data: Uint8Array, expectedLength?: number): Buffer {
+  const out = decompress(data);
+  if (expectedLength !== undefined && out.length !== expectedLength) {
+    throw new IntegrityError(`decompressed ${out.length} bytes where the index says ${expectedLength}`);
+  }
+  return out;
+}
+
+/** Plaintext of an unpacked file in version 2: 0x02 then zstd(JSON). */
+export function packUnpacked(json: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from([2]), zstdCompress(json)]);
+}
+
+export function unpackUnpacked(plain: Buffer): Buffer {
+  if (plain.length === 0) return plain;
+  const first = plain[0];
+  if (first === 0x7b || first === 0x5b) return plain;
+  if (first === 2) return zstdDecompress(plain.subarray(1));
+  throw new IntegrityError(`unknown file format version ${first}`);
+}
+
+/**
+ * Whether compressing a blob is worth it: a 64 KiB sample from its middle, compressed at level 1,
+ * must shrink by at least 3%. Already-compressed data (image layers, gzip, JPEG) is stored raw.
+ */
+export function worthCompressing(data: Uint8Array): boolean {
+  if (data.length < 4096) return true;
+  const n = Math.min(65536, data.length);
+  const start = (data.length - n) >> 1;
+  const sample = data.subarray(start, start + n);
+  return zstdCompress(sample, 1).length < n * 0.97;
+}
+
+/** A blob's stored plaintext: zstd when it is worth it and shrinks, else the bytes as they are. */
+export function compressBlob(data: Uint8Array, level: number): { plain: Uint8Array; uncompressedLength: number } {
+  if (level > 0 && worthCompressing(data)) {
+    const c = zstdCompress(data, level);
+    if (c.length < data.length) return { plain: c, uncompressedLength: data.length };
+  }
+  return { plain: data, uncompressedLength: 0 };
+}

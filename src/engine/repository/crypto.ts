@@ -1,0 +1,66 @@
+// restic's authenticated encryption: AES-256-CTR, then Poly1305-AES over the ciphertext.
+// Sealed layout: IV (16) || ciphertext || MAC (16). The MAC key is (k, r): the Poly1305 one-time
+// key is r || AES-128_k(IV). Every file but the key files, and every blob, is sealed this way.
+import crypto from 'node:crypto';
+import { poly1305 } from './poly1305.ts';
+import { IntegrityError } from './errors.ts';
+
+export const IV_SIZE = 16;
+export const MAC_SIZE = 16;
+export const OVERHEAD = IV_SIZE + MAC_SIZE;
+
+/** The repository's master key (or a key derived from a password): 32 + 16 + 16 bytes. */
+export interface Key {
+  encrypt: Buffer; // AES-256 key, 32 bytes
+  macK: Buffer; // AES-128 key for the Poly1305 nonce, 16 bytes
+  macR: Buffer; // Poly1305 r, 16 bytes (clamped when used)
+}
+
+export function randomKey(): Key {
+  return { encrypt: crypto.randomBytes(32), macK: crypto.randomBytes(16), macR: crypto.randomBytes(16) };
+}
+
+/** Key bytes as restic's scrypt output splits them: 32 encryption, 16 k, 16 r. */
+export function keyFromBytes(b: Buffer): Key {
+  return { encrypt: Buffer.from(b.subarray(0, 32)), macK: Buffer.from(b.subarray(32, 48)), macR: Buffer.from(b.subarray(48, 64)) };
+}
+
+function mac(key: Key, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  const ecb = crypto.createCipheriv('aes-128-ecb', key.macK, null);
+  ecb.setAutoPadding(false);
+  const s = ecb.update(iv);
+  return poly1305(ciphertext, key.macR, s);
+}
+
+/** Encrypts and authenticates `plaintext`; returns IV || ciphertext || MAC. */
+export function seal(key: Key, plaintext: Uint8Array, iv: Buffer = crypto.randomBytes(IV_SIZE)): Buffer {
+  const out = Buffer.allocUnsafe(plaintext.length + OVERHEAD);
+  iv.copy(out, 0);
+  const ctr = crypto.createCipheriv('aes-256-ctr', key.encrypt, iv);
+  const n = ctr.update(plaintext).copy(out, IV_SIZE);
+  ctr.final();
+  if (n !== plaintext.length) throw new Error('AES-CTR returned a short block');
+  const body = out.subarray(IV_SIZE, IV_SIZE + plaintext.length);
+  out.set(mac(key, iv, body), IV_SIZE + plaintext.length);
+  return out;
+}
+
+/** Checks the MAC and decrypts; throws IntegrityError when the MAC does not match. */
+export function open(key: Key, sealed: Uint8Array, what = 'data'): Buffer {
+  if (sealed.length < OVERHEAD) throw new IntegrityError(`${what}: too short to be encrypted data`);
+  const iv = sealed.subarray(0, IV_SIZE);
+  const body = sealed.subarray(IV_SIZE, sealed.length - MAC_SIZE);
+  const expected = mac(key, iv, body);
+  const got = sealed.subarray(sealed.length - MAC_SIZE);
+  if (!crypto.timingSafeEqual(expected, got)) throw new IntegrityError(`${what}: MAC mismatch (damaged or wrong key)`);
+  const ctr = crypto.createDecipheriv('aes-256-ctr', key.encrypt, iv);
+  return Buffer.concat([ctr.update(body), ctr.final()]);
+}
+
+export function sha256(data: Uint8Array): Buffer {
+  return crypto.createHash('sha256').update(data).digest();
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}

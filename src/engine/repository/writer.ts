@@ -1,0 +1,580 @@
+// SnapshotWriter: builds one snapshot. Files and streams are cut into chunks on this thread
+// (FastCDC, then SHA-256 for the blob id and dedup against the index), and the chunks that are
+// new go to worker threads to be compressed and sealed. A bounded number of batches is in
+// flight, so memory stays flat however large the input. Sealed blobs fill packs (data and tree
+// blobs apart) of about 16 MiB, written atomically; index files follow every few packs; the
+// snapshot file is written last, so a backup that stops half-way never looks finished, and the
+// packs it wrote are found again by the next backup (see recoverUnindexedPacks).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileName } from './backend/backend.ts';
+import { Chunker, MIN_SIZE, ownBuffer } from './chunker.ts';
+import { compressBlob, DEFAULT_LEVEL } from './compression.ts';
+import { seal, sha256 } from './crypto.ts';
+import { nodeFromStat } from './disk.ts';
+import { encodeIndexFile, INDEX_FILE_MAX_BLOBS, type IndexPack } from './master-index.ts';
+import { PackBuilder, parsePackTail, type BlobType } from './pack.ts';
+import { WorkerPool } from './pool.ts';
+import { currentUser, mapLimit, type HeldLock, type Repository } from './repository.ts';
+import { encodeSnapshot, type Snapshot } from './snapshot.ts';
+import { encodeTree, formatTime, GO_MODE, type Node } from './tree.ts';
+import { isStale, type LockJson } from './lock.ts';
+
+/** What a backup has done so far; reported through `onProgress`. */
+export interface Progress {
+  /** Input bytes read (files and streams). */
+  bytesDone: number;
+  /** Files, directories, symlinks and streams finished. */
+  itemsDone: number;
+  /** Bytes of new (not deduplicated) blob data sent to be stored, before compression. */
+  bytesNew: number;
+  /** Sealed bytes written into packs. */
+  bytesWritten: number;
+  /** The path (in the snapshot) being worked on. */
+  path?: string;
+}
+
+export interface WriterOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  /** zstd level for blobs (default 3); 0 stores them uncompressed. */
+  compressionLevel?: number;
+  /** Worker threads (default: the number of cores). */
+  workers?: number;
+  /** Target pack size in bytes (default 16 MiB). */
+  packSize?: number;
+  /** Packs per index file written while the backup runs (default 16). */
+  packsPerIndex?: number;
+}
+
+/** Metadata of a file added from a stream or bytes. */
+export interface FileMeta {
+  /** Permission bits (default 0o644). */
+  mode?: number;
+  mtime?: Date;
+  uid?: number;
+  gid?: number;
+  user?: string;
+  group?: string;
+}
+
+export interface CommitOptions {
+  tags?: string[];
+  hostname?: string;
+  /** The paths the snapshot stands for (default: the paths added). */
+  paths?: string[];
+  time?: Date;
+  parent?: string;
+}
+
+interface VDir {
+  children: Map<string, Node | VDir>;
+  meta?: Node;
+}
+
+function isVDir(x: Node | VDir): x is VDir {
+  return (x as VDir).children !== undefined;
+}
+
+/** Splits a snapshot path ("/a/b/c") into checked names; throws on "..", "." or empty names. */
+export function snapshotPathParts(p: string): string[] {
+  const parts = p.split('/').filter((s) => s !== '');
+  for (const s of parts) if (s === '.' || s === '..' || s.includes('\0')) throw new Error(`invalid snapshot path ${p}`);
+  return parts;
+}
+
+const nsOf = (d: Date) => BigInt(d.getTime()) * 1_000_000n;
+
+function dirMeta(name: string, now: Date): Node {
+  const u = currentUser();
+  const t = formatTime(nsOf(now));
+  return { name, type: 'dir', mode: (GO_MODE.dir | 0o755) >>> 0, mtime: t, atime: t, ctime: t, uid: u.uid, gid: u.gid, content: null };
+}
+
+interface Pending {
+  id: Buffer;
+  type: BlobType;
+}
+
+export class SnapshotWriter {
+  private pool: WorkerPool;
+  private chunker: Chunker;
+  private root: VDir = { children: new Map() };
+  private addedPaths: string[] = [];
+  /** Blob ids (hex) sent to be stored but not yet in a written pack. */
+  private pending = new Set<string>();
+  private packs: Record<BlobType, PackBuilder> = { data: new PackBuilder(), tree: new PackBuilder() };
+  private batch: Buffer[] = [];
+  private batchMeta: Pending[] = [];
+  private batchBytes = 0;
+  private inflight = new Set<Promise<void>>();
+  private writes = new Set<Promise<void>>();
+  private unindexed: IndexPack[] = [];
+  private failure: Error | undefined;
+  private done = false;
+  private progress: Progress = { bytesDone: 0, itemsDone: 0, bytesNew: 0, bytesWritten: 0 };
+  private lastReport = 0;
+  private readonly packSize: number;
+  private readonly packsPerIndex: number;
+  private readonly level: number;
+  private readonly maxInflight: number;
+
+  private constructor(
+    readonly repo: Repository,
+    private lockHeld: HeldLock,
+    private opts: WriterOptions,
+  ) {
+    this.level = opts.compressionLevel ?? DEFAULT_LEVEL;
+    if (repo.config.version < 2) this.level = 0;
+    this.pool = new WorkerPool(repo.key, this.level, opts.workers);
+    this.maxInflight = this.pool.size * 2;
+    this.chunker = new Chunker(repo.gear);
+    this.packSize = opts.packSize ?? 16 * 1024 * 1024;
+    this.packsPerIndex = opts.packsPerIndex ?? 16;
+  }
+
+  /**
+   * Starts a snapshot: takes a shared lock, loads the index, and indexes packs an interrupted
+   * backup left without an index so their blobs are reused.
+   */
+  static async start(repo: Repository, opts: WriterOptions = {}): Promise<SnapshotWriter> {
+    const held = await repo.lock(false);
+    try {
+      await repo.loadIndex();
+      const w = new SnapshotWriter(repo, held, opts);
+      await w.recoverUnindexedPacks();
+      return w;
+    } catch (e) {
+      await held.release();
+      throw e;
+    }
+  }
+
+  /**
+   * Packs that no index file names are what a killed backup leaves behind. When no other live
+   * lock exists (no other writer whose packs are still on their way to an index), read their
+   * headers and index them, so their blobs count for dedup instead of being written again.
+   */
+  private async recoverUnindexedPacks(): Promise<void> {
+    const repo = this.repo;
+    const orphans = (await repo.backend.list('data')).filter((f) => !repo.index.hasPack(f.id));
+    if (orphans.length === 0) return;
+    for (const f of await repo.backend.list('locks')) {
+      if (f.id === this.lockHeld.id) continue;
+      try {
+        if (!isStale(await repo.loadJson<LockJson>('locks', f.id))) return;
+      } catch {
+        // a lock that went away
+      }
+    }
+    await mapLimit(orphans, 4, async (f) => {
+      try {
+        let tail = await repo.backend.read(fileName('data', f.id), -Math.min(f.size, 64 * 1024));
+        let blobs = parsePackTail(repo.key, tail, f.size);
+        if (!Array.isArray(blobs)) {
+          tail = await repo.backend.read(fileName('data', f.id), -blobs.need);
+          blobs = parsePackTail(repo.key, tail, f.size);
+        }
+        if (!Array.isArray(blobs)) return;
+        const pack = { id: f.id, blobs };
+        repo.index.addPack(pack);
+        this.unindexed.push(pack);
+      } catch {
+        // not a readable pack: prune removes it
+      }
+    });
+    await this.writeIndex();
+  }
+
+  get stats(): Readonly<Progress> {
+    return this.progress;
+  }
+
+  private report(force = false): void {
+    if (!this.opts.onProgress) return;
+    const now = Date.now();
+    if (!force && now - this.lastReport < 100) return;
+    this.lastReport = now;
+    this.opts.onProgress({ ...this.progress });
+  }
+
+  private checkState(): void {
+    if (this.failure) throw this.failure;
+    if (this.done) throw new Error('snapshot writer is already committed or aborted');
+    this.opts.signal?.throwIfAborted();
+  }
+
+  // ---- the pipeline ----
+
+  private async addChunk(chunk: Buffer): Promise<string> {
+    const id = sha256(chunk);
+    const hex = id.toString('hex');
+    this.progress.bytesDone += chunk.length;
+    if (this.repo.index.has(id) || this.pending.has(hex)) return hex;
+    this.pending.add(hex);
+    this.progress.bytesNew += chunk.length;
+    this.batch.push(chunk);
+    this.batchMeta.push({ id, type: 'data' });
+    this.batchBytes += chunk.length;
+    if (this.batchBytes >= 4 * 1024 * 1024 || this.batch.length >= 256) await this.dispatch();
+    return hex;
+  }
+
+  private async dispatch(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const items = this.batch;
+    const meta = this.batchMeta;
+    this.batch = [];
+    this.batchMeta = [];
+    this.batchBytes = 0;
+    while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+    this.checkState();
+    const job: Promise<void> = this.pool
+      .run(items)
+      .then(async (results) => {
+        for (let i = 0; i < results.length; i++) {
+          const r = results[i]!;
+          const sealed = Buffer.from(r.sealed.buffer, r.sealed.byteOffset, r.sealed.byteLength);
+          await this.addSealed(meta[i]!.id, meta[i]!.type, sealed, r.uncompressedLength);
+        }
+      })
+      .catch((e: Error) => {
+        this.failure ??= e;
+      })
+      .finally(() => this.inflight.delete(job));
+    this.inflight.add(job);
+  }
+
+  private async addSealed(id: Buffer, type: BlobType, sealed: Buffer, uncompressedLength: number): Promise<void> {
+    const pack = this.packs[type];
+    pack.add(id, type, sealed, uncompressedLength);
+    if (pack.size >= this.packSize) await this.flushPack(type);
+  }
+
+  private async flushPack(type: BlobType): Promise<void> {
+    const builder = this.packs[type];
+    if (builder.count === 0) return;
+    this.packs[type] = new PackBuilder();
+    while (this.writes.size >= 2) await Promise.race(this.writes);
+    const { id, bytes, blobs } = builder.finish(this.repo.key);
+    const write: Promise<void> = this.repo.backend
+      .write(fileName('data', id), bytes)
+      .then(async () => {
+        this.progress.bytesWritten += bytes.length;
+        for (const b of blobs) {
+          this.repo.index.add(id, b);
+          this.pending.delete(b.id.toString('hex'));
+        }
+        this.unindexed.push({ id, blobs });
+        const blobCount = this.unindexed.reduce((n, p) => n + p.blobs.length, 0);
+        if (this.unindexed.length >= this.packsPerIndex || blobCount >= INDEX_FILE_MAX_BLOBS) await this.writeIndex();
+      })
+      .catch((e: Error) => {
+        this.failure ??= e;
+      })
+      .finally(() => this.writes.delete(write));
+    this.writes.add(write);
+  }
+
+  private async writeIndex(): Promise<void> {
+    if (this.unindexed.length === 0) return;
+    const packs = this.unindexed;
+    this.unindexed = [];
+    const id = await this.repo.saveUnpacked('index', encodeIndexFile(packs));
+    this.repo.indexFiles.add(id);
+  }
+
+  /** Waits for every batch and pack write in flight. */
+  private async drain(): Promise<void> {
+    await this.dispatch();
+    while (this.inflight.size) await Promise.all(this.inflight);
+    for (const t of ['data', 'tree'] as const) await this.flushPack(t);
+    while (this.writes.size) await Promise.all(this.writes);
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Low level: stores a tree blob made of `nodes` (subtrees and contents must already be stored)
+   * and returns its id. Runs on this thread: trees are small.
+   */
+  async writeTree(nodes: Node[]): Promise<string> {
+    this.checkState();
+    return this.storeTree(nodes);
+  }
+
+  /** Low level: places a finished node (e.g. a directory whose subtree came from writeTree) at `at`. */
+  placeNode(at: string, node: Node): void {
+    this.checkState();
+    this.place(at, node);
+  }
+
+  private async storeTree(nodes: Node[]): Promise<string> {
+    const bytes = encodeTree(nodes);
+    const id = sha256(bytes);
+    const hex = id.toString('hex');
+    if (this.repo.index.has(id) || this.pending.has(hex)) return hex;
+    this.pending.add(hex);
+    const { plain, uncompressedLength } = compressBlob(bytes, this.level);
+    await this.addSealed(id, 'tree', seal(this.repo.key, plain), uncompressedLength);
+    return hex;
+  }
+
+  // ---- content ----
+
+  private async contentFromFile(file: string): Promise<{ content: string[]; size: number }> {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const content: string[] = [];
+      let size = 0;
+      // Small files: one read, one chunk.
+      const expected = fs.fstatSync(fd).size;
+      if (expected < MIN_SIZE) {
+        const buf = Buffer.allocUnsafeSlow(expected);
+        let n = 0;
+        while (n < buf.length) {
+          const r = fs.readSync(fd, buf, n, buf.length - n, null);
+          if (r === 0) break;
+          n += r;
+        }
+        if (n > 0) content.push(await this.addChunk(n === buf.length ? buf : ownBuffer(buf.subarray(0, n))));
+        return { content, size: n };
+      }
+      for (;;) {
+        this.checkState();
+        const got = this.chunker.fill((buf, off, len) => fs.readSync(fd, buf, off, len, null));
+        size += got;
+        for (const c of this.chunker.take(got === 0)) content.push(await this.addChunk(c));
+        if (got === 0) break;
+        this.report();
+      }
+      return { content, size };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private async contentFromStream(source: AsyncIterable<Uint8Array | string>): Promise<{ content: string[]; size: number }> {
+    const content: string[] = [];
+    let size = 0;
+    for await (const piece of source) {
+      this.checkState();
+      const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      size += buf.length;
+      for (const c of this.chunker.push(buf)) content.push(await this.addChunk(c));
+      this.report();
+    }
+    for (const c of this.chunker.take(true)) content.push(await this.addChunk(c));
+    return { content, size };
+  }
+
+  /** Walks a directory on disk, storing its files and trees bottom-up; returns its tree id. */
+  private async storeDiskDir(dir: string, snapPath: string): Promise<string> {
+    this.checkState();
+    const nodes: Node[] = [];
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') names = [];
+      else throw e;
+    }
+    for (const name of names) {
+      const node = await this.diskNode(path.join(dir, name), name, snapPath === '/' ? `/${name}` : `${snapPath}/${name}`);
+      if (node) nodes.push(node);
+    }
+    return this.storeTree(nodes);
+  }
+
+  /** One entry from disk as a node (undefined when it vanished while we looked). */
+  private async diskNode(abs: string, name: string, snapPath: string): Promise<Node | undefined> {
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(abs, { bigint: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    const node = nodeFromStat(name, st);
+    this.progress.path = snapPath;
+    if (node.type === 'dir') {
+      node.subtree = await this.storeDiskDir(abs, snapPath);
+    } else if (node.type === 'file') {
+      const { content, size } = await this.contentFromFile(abs);
+      node.content = content;
+      node.size = size || undefined;
+    } else if (node.type === 'symlink') {
+      node.linktarget = fs.readlinkSync(abs);
+    }
+    this.progress.itemsDone++;
+    this.report();
+    return node;
+  }
+
+  // ---- placing nodes in the snapshot's tree ----
+
+  private parentDir(parts: string[], fromDisk?: string): VDir {
+    let d = this.root;
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i]!;
+      let next = d.children.get(name);
+      if (next === undefined) {
+        let meta = dirMeta(name, new Date());
+        if (fromDisk !== undefined) {
+          try {
+            meta = nodeFromStat(name, fs.lstatSync('/' + parts.slice(0, i + 1).join('/'), { bigint: true }));
+          } catch {
+            // keep the default
+          }
+        }
+        next = { children: new Map(), meta };
+        d.children.set(name, next);
+      }
+      if (!isVDir(next)) throw new Error(`snapshot path /${parts.slice(0, i + 1).join('/')} is a file, not a directory`);
+      d = next;
+    }
+    return d;
+  }
+
+  private place(at: string, node: Node): void {
+    const parts = snapshotPathParts(at);
+    if (parts.length === 0) throw new Error('cannot place a file at the snapshot root');
+    const dir = this.parentDir(parts.slice(0, -1));
+    const name = parts.at(-1)!;
+    if (dir.children.has(name)) throw new Error(`snapshot path ${at} was added twice`);
+    dir.children.set(name, { ...node, name });
+    this.addedPaths.push('/' + parts.join('/'));
+  }
+
+  /**
+   * Adds a file, directory tree or symlink from disk at path `at` of the snapshot (default: its
+   * own absolute path, with the metadata of its real parent directories, as restic does).
+   * At "/" the entries of the directory become the snapshot's top level.
+   */
+  async addPath(diskPath: string, at?: string): Promise<void> {
+    this.checkState();
+    const abs = path.resolve(diskPath);
+    const target = at ?? abs;
+    const parts = snapshotPathParts(target);
+    if (parts.length === 0) {
+      for (const name of fs.readdirSync(abs)) {
+        const node = await this.diskNode(path.join(abs, name), name, `/${name}`);
+        if (node) this.place(`/${name}`, node);
+      }
+      this.report(true);
+      return;
+    }
+    const dir = this.parentDir(parts.slice(0, -1), at === undefined ? abs : undefined);
+    const node = await this.diskNode(abs, parts.at(-1)!, '/' + parts.join('/'));
+    if (!node) throw new Error(`${abs} does not exist`);
+    if (dir.children.has(node.name)) throw new Error(`snapshot path ${target} was added twice`);
+    dir.children.set(node.name, node);
+    this.addedPaths.push(at === undefined ? abs : '/' + parts.join('/'));
+    this.report(true);
+  }
+
+  /** Adds a byte stream (a Node Readable or any async iterable of buffers) as a file at `at`. */
+  async addStream(at: string, source: AsyncIterable<Uint8Array | string>, meta: FileMeta = {}): Promise<void> {
+    this.checkState();
+    snapshotPathParts(at);
+    this.progress.path = at;
+    const { content, size } = await this.contentFromStream(source);
+    this.place(at, this.fileNode(meta, content, size));
+    this.progress.itemsDone++;
+    this.report(true);
+  }
+
+  /** Adds small bytes (a manifest, a config file) as a file at `at`. */
+  async addBytes(at: string, data: Uint8Array | string, meta: FileMeta = {}): Promise<void> {
+    await this.addStream(at, (async function* () {
+      yield typeof data === 'string' ? Buffer.from(data) : data;
+    })(), meta);
+  }
+
+  private fileNode(meta: FileMeta, content: string[], size: number): Node {
+    const u = currentUser();
+    const t = formatTime(nsOf(meta.mtime ?? new Date()));
+    return {
+      name: '',
+      type: 'file',
+      mode: (meta.mode ?? 0o644) & 0o7777,
+      mtime: t,
+      atime: t,
+      ctime: t,
+      uid: meta.uid ?? u.uid,
+      gid: meta.gid ?? u.gid,
+      user: meta.user,
+      group: meta.group,
+      size: size || undefined,
+      links: 1,
+      content,
+    };
+  }
+
+  private async storeVDir(d: VDir): Promise<string> {
+    const nodes: Node[] = [];
+    for (const [name, child] of d.children) {
+      if (isVDir(child)) nodes.push({ ...(child.meta ?? dirMeta(name, new Date())), name, subtree: await this.storeVDir(child) });
+      else nodes.push(child);
+    }
+    return this.storeTree(nodes);
+  }
+
+  // ---- finishing ----
+
+  /**
+   * Writes the rest: trees, last packs, index, then the snapshot file. Returns the snapshot id.
+   */
+  async commit(opts: CommitOptions = {}): Promise<string> {
+    this.checkState();
+    try {
+      const tree = await this.storeVDir(this.root);
+      await this.drain();
+      await this.writeIndex();
+      const u = currentUser();
+      const snap: Snapshot = {
+        time: formatTime(nsOf(opts.time ?? new Date())),
+        parent: opts.parent,
+        tree,
+        paths: opts.paths ?? [...new Set(this.addedPaths)].sort(),
+        hostname: opts.hostname ?? os.hostname(),
+        username: u.username,
+        uid: u.uid,
+        gid: u.gid,
+        tags: opts.tags,
+      };
+      const id = await this.repo.saveUnpacked('snapshots', encodeSnapshot(snap));
+      this.report(true);
+      return id;
+    } catch (e) {
+      await this.abort();
+      throw e;
+    } finally {
+      await this.finish();
+    }
+  }
+
+  /**
+   * Stops without a snapshot. Packs already written get an index file, so the next backup
+   * reuses them; the lock is released.
+   */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    try {
+      this.failure ??= new Error('aborted');
+      while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+      while (this.writes.size) await Promise.allSettled([...this.writes]);
+      await this.writeIndex().catch(() => {});
+    } finally {
+      await this.finish();
+    }
+  }
+
+  private async finish(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.pool.close();
+    await this.lockHeld.release();
+  }
+}
+
