@@ -1,0 +1,34 @@
+/** Starts the in-process controllers on the cache's events. */
+import type { Cache } from '../cache.ts';
+import type { ObjectApi } from '../objects.ts';
+import { bootstrap, namespaceDefaultsController } from './bootstrap.ts';
+import { ControllerContext, type Controller, type ControllerOptions, WorkQueue } from './framework.ts';
+import { garbageCollector } from './gc.ts';
+
+export interface Controllers {
+  stop(): Promise<void>;
+  idle(): Promise<void>;
+}
+
+export async function startControllers(api: ObjectApi, cache: Cache, options: ControllerOptions): Promise<Controllers> {
+  const ctx = new ControllerContext(api, cache, options);
+  await bootstrap(ctx);
+  const controllers: Controller[] = [garbageCollector(ctx), namespaceDefaultsController(ctx)];
+  const queue = new WorkQueue(ctx);
+  cache.on((e) => {
+    for (const c of controllers) for (const key of c.keysFor(e)) queue.add(c, key);
+  });
+  const resync = () => {
+    for (const c of controllers) for (const key of c.resync?.() ?? []) queue.add(c, key);
+  };
+  resync();
+  const timer = setInterval(resync, 10_000);
+  timer.unref();
+  return {
+    idle: () => queue.idle(),
+    stop: async () => {
+      clearInterval(timer);
+      queue.stop();
+    },
+  };
+}

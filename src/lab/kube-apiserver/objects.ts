@@ -1,0 +1,449 @@
+/**
+ * The object operations behind the REST verbs (get, list, create, update, patch, delete), shared
+ * by the HTTP handlers and the controllers. Server-set fields are set here as a real server sets
+ * them: uid, resourceVersion, creationTimestamp, generation, generateName.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Cache } from './cache.ts';
+import { ApiError, errors } from './errors.ts';
+import { applyPatch } from './patch.ts';
+import type { Registry, ResourceInfo } from './registry.ts';
+import { objectFilter } from './selectors.ts';
+import type { KubeObject, Store, StoredObject } from './storage.ts';
+
+export type Propagation = 'Foreground' | 'Background' | 'Orphan';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  subresource?: 'status';
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  propagationPolicy?: Propagation;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface ListOptions {
+  limit?: number;
+  continue?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** Per-resource behaviour (CRDs, Services, Namespaces...), called around writes. */
+export interface Plugin {
+  /** Checks and fills a new object before it is stored (may throw an ApiError). */
+  prepareCreate?(info: ResourceInfo, object: KubeObject): void | Promise<void>;
+  /** Runs after an object was stored (created or updated). */
+  afterWrite?(info: ResourceInfo, object: KubeObject): void | Promise<void>;
+  /** Runs before an object is removed from storage. */
+  beforeDelete?(info: ResourceInfo, object: KubeObject): void | Promise<void>;
+}
+
+export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+export function randomSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
+  return s;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function nameProblem(info: ResourceInfo, name: string): string | undefined {
+  if (info.group === 'rbac.authorization.k8s.io') {
+    return name === '.' || name === '..' || /[/%]/.test(name) ? `may not contain '/' or '%' or be '.' or '..'` : undefined;
+  }
+  if (info.resource === 'namespaces' || info.resource === 'services') {
+    return DNS_LABEL.test(name) && name.length <= 63
+      ? undefined
+      : `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
+  }
+  return DNS_SUBDOMAIN.test(name) && name.length <= 253
+    ? undefined
+    : `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+}
+
+/** Resources whose real strategies do not set metadata.generation. */
+const NO_GENERATION = new Set(['nodes', 'namespaces', 'services', 'persistentvolumes', 'persistentvolumeclaims', 'pods', 'endpoints']);
+
+const clone = <T>(v: T): T => structuredClone(v);
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Fields a real server resets or keeps itself, not taken from a create or update body. */
+function statusOnCreate(info: ResourceInfo): Record<string, unknown> | undefined {
+  switch (info.resource) {
+    case 'namespaces':
+      return { phase: 'Active' };
+    case 'pods':
+      return { phase: 'Pending', qosClass: 'BestEffort' };
+    case 'persistentvolumeclaims':
+    case 'persistentvolumes':
+      return { phase: info.resource === 'persistentvolumes' ? 'Available' : 'Pending' };
+    default:
+      return undefined;
+  }
+}
+
+/** Conversions a real server applies on every write (Secret stringData is write-only). */
+function normalize(info: ResourceInfo, object: KubeObject): void {
+  if (info.resource === 'secrets' && info.group === '' && object.stringData) {
+    object.data = { ...(object.data ?? {}) };
+    for (const [k, v] of Object.entries(object.stringData)) object.data[k] = Buffer.from(String(v)).toString('base64');
+    delete object.stringData;
+  }
+  if (info.resource === 'secrets' && info.group === '') object.type ??= 'Opaque';
+}
+
+export class ObjectApi {
+  private readonly plugins: Plugin[] = [];
+  /** Set while the server runs controllers: the GC and namespace cleanup read it. */
+  cache?: Cache;
+
+  constructor(
+    readonly registry: Registry,
+    readonly store: Store,
+  ) {}
+
+  use(plugin: Plugin): void {
+    this.plugins.push(plugin);
+  }
+
+  key(info: ResourceInfo, namespace: string | undefined, name: string): string {
+    return info.namespaced ? `${info.prefix}/${namespace}/${name}` : `${info.prefix}/${name}`;
+  }
+
+  /** The object as served at `info`'s group/version. */
+  present(info: ResourceInfo, object: KubeObject): KubeObject {
+    const { apiVersion: _a, kind: _k, ...rest } = object;
+    return { apiVersion: info.groupVersion, kind: info.kind, ...rest } as KubeObject;
+  }
+
+  private async current(info: ResourceInfo, namespace: string | undefined, name: string): Promise<StoredObject> {
+    const found = await this.store.get(this.key(info, namespace, name));
+    if (!found) throw errors.notFound(info.resource, info.group, name);
+    return found;
+  }
+
+  async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject> {
+    return this.present(info, (await this.current(info, namespace, name)).object);
+  }
+
+  async tryGet(info: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const found = await this.store.get(this.key(info, namespace, name));
+    return found ? this.present(info, found.object) : undefined;
+  }
+
+  async list(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeObject> {
+    const prefix = `${info.prefix}/${info.namespaced && namespace ? `${namespace}/` : ''}`;
+    const filter = objectFilter(opts.labelSelector, opts.fieldSelector);
+    let startKey: string | undefined;
+    let revision: number | undefined;
+    if (opts.continue) {
+      try {
+        const token = JSON.parse(Buffer.from(opts.continue, 'base64').toString('utf8'));
+        if (token.v !== 'meta.k8s.io/v1' || typeof token.start !== 'string' || typeof token.rv !== 'number') throw new Error('bad');
+        startKey = prefix + token.start;
+        revision = token.rv;
+      } catch {
+        throw errors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+      }
+    }
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const items: KubeObject[] = [];
+    let nextKey: string | undefined;
+    let remaining: number | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.store.list(prefix, { limit: limit ? Math.max(limit - items.length, limit) : 0, startKey, revision });
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 410 && opts.continue) {
+          throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        }
+        throw e;
+      }
+      revision = page.revision;
+      for (const item of page.items) {
+        if (limit && items.length >= limit) break;
+        if (!filter(item.object)) continue;
+        items.push(item.object);
+        nextKey = item.key + '\0';
+      }
+      remaining = page.remaining;
+      if (!page.nextKey) {
+        // Everything read: there is no continuation unless the loop stopped early.
+        const lastRead = page.items[page.items.length - 1];
+        if (!(limit && items.length >= limit && lastRead && nextKey !== lastRead.key + '\0')) nextKey = undefined;
+        break;
+      }
+      if (limit && items.length >= limit) break;
+      startKey = page.nextKey;
+    }
+    const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
+    if (nextKey) {
+      metadata.continue = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: revision, start: nextKey.slice(prefix.length) })).toString('base64');
+      if (remaining !== undefined && !opts.labelSelector && !opts.fieldSelector) metadata.remainingItemCount = remaining;
+    }
+    return {
+      kind: `${info.kind}List`,
+      apiVersion: info.groupVersion,
+      metadata,
+      items: items.map((o) => {
+        if (info.custom) return this.present(info, o);
+        const { apiVersion: _a, kind: _k, ...rest } = o;
+        return rest as KubeObject;
+      }),
+    };
+  }
+
+  private checkBody(info: ResourceInfo, body: unknown, namespace: string | undefined): KubeObject {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw errors.badRequest(`the object provided is unrecognized (must be of type ${info.kind})`);
+    }
+    const object = body as KubeObject;
+    if (object.apiVersion !== undefined && object.apiVersion !== info.groupVersion) {
+      const sameGroup = info.group ? String(object.apiVersion).startsWith(`${info.group}/`) : !String(object.apiVersion).includes('/');
+      if (!sameGroup) throw errors.badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${info.groupVersion})`);
+    }
+    if (object.kind !== undefined && object.kind !== info.kind) {
+      throw errors.badRequest(`the kind in the data (${object.kind}) does not match the expected kind (${info.kind})`);
+    }
+    object.metadata ??= {};
+    if (typeof object.metadata !== 'object') throw errors.badRequest('metadata must be an object');
+    if (info.namespaced) {
+      if (object.metadata.namespace && namespace && object.metadata.namespace !== namespace) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      object.metadata.namespace = namespace ?? object.metadata.namespace;
+    } else delete object.metadata.namespace;
+    object.apiVersion = info.groupVersion;
+    object.kind = info.kind;
+    return object;
+  }
+
+  private async requireNamespace(info: ResourceInfo, namespace: string | undefined, creating: boolean): Promise<void> {
+    if (!info.namespaced) return;
+    if (!namespace) throw errors.badRequest('the namespace of the object must be set');
+    const ns = await this.store.get(`/registry/namespaces/${namespace}`);
+    if (!ns) throw errors.notFound('namespaces', '', namespace);
+    if (creating && ns.object.metadata.deletionTimestamp) {
+      throw new ApiError(403, 'Forbidden', `${info.resource} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  async create(info: ResourceInfo, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    const object = this.checkBody(info, clone(body), namespace);
+    const meta = object.metadata;
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    if (!meta.name) throw errors.invalid(info.kind, info.group, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
+    const problem = nameProblem(info, meta.name);
+    if (problem) throw errors.invalid(info.kind, info.group, meta.name, [{ field: 'metadata.name', message: `Invalid value: "${meta.name}": ${problem}` }]);
+    if (meta.resourceVersion) throw errors.internal('resourceVersion should not be set on objects to be created');
+    await this.requireNamespace(info, meta.namespace, true);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = now();
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.managedFields;
+    if ((object.spec !== undefined && !NO_GENERATION.has(info.resource)) || info.custom) meta.generation = 1;
+    else delete meta.generation;
+    if (info.subresources.has('status') && info.resource !== 'customresourcedefinitions') {
+      const status = statusOnCreate(info);
+      if (status) object.status = { ...status };
+      else if (!['nodes', 'services'].includes(info.resource) || object.status === undefined) delete object.status;
+    }
+    if (info.resource === 'namespaces') {
+      object.spec = { finalizers: ['kubernetes'], ...(object.spec ?? {}) };
+      meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
+    }
+    normalize(info, object);
+    for (const p of this.plugins) await p.prepareCreate?.(info, object);
+    if (opts.dryRun) return this.present(info, object);
+    const revision = await this.store.create(this.key(info, meta.namespace, meta.name), object);
+    if (revision === undefined) throw errors.alreadyExists(info.resource, info.group, meta.name);
+    meta.resourceVersion = String(revision);
+    for (const p of this.plugins) await p.afterWrite?.(info, object);
+    return this.present(info, object);
+  }
+
+  /**
+   * Changes an object with `change(current)`, retrying on write races unless the caller named a
+   * resourceVersion (then a mismatch is a 409 Conflict, as on a real server).
+   */
+  async mutate(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    change: (current: KubeObject) => KubeObject,
+    opts: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const key = this.key(info, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.current(info, namespace, name);
+      const currentRv = String(cur.modRevision);
+      const proposed = change(clone(cur.object));
+      if (typeof proposed !== 'object' || proposed === null || Array.isArray(proposed)) {
+        throw errors.badRequest(`the object provided is unrecognized (must be of type ${info.kind})`);
+      }
+      const next = this.checkBody(info, proposed, namespace);
+      const asked = next.metadata.resourceVersion;
+      if (asked && asked !== currentRv) throw errors.conflict(info.resource, info.group, name);
+      if (next.metadata.name !== undefined && next.metadata.name !== name) {
+        throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      normalize(info, next);
+      const merged = this.prepareUpdate(info, cur.object, next, opts.subresource);
+      if (opts.dryRun) return this.present(info, merged);
+      if (merged.metadata.deletionTimestamp && (merged.metadata.finalizers ?? []).length === 0 && info.resource !== 'namespaces') {
+        for (const p of this.plugins) await p.beforeDelete?.(info, merged);
+        const rev = await this.store.delete(key, cur.modRevision);
+        if (rev !== undefined) return this.present(info, { ...merged, metadata: { ...merged.metadata, resourceVersion: String(rev) } });
+      } else {
+        const rev = await this.store.update(key, merged, cur.modRevision);
+        if (rev !== undefined) {
+          merged.metadata.resourceVersion = String(rev);
+          for (const p of this.plugins) await p.afterWrite?.(info, merged);
+          return this.present(info, merged);
+        }
+      }
+      if (asked || attempt > 20) throw errors.conflict(info.resource, info.group, name);
+    }
+  }
+
+  private prepareUpdate(info: ResourceInfo, cur: KubeObject, next: KubeObject, subresource?: 'status'): KubeObject {
+    const hasStatus = info.subresources.has('status');
+    if (subresource === 'status') {
+      return { ...cur, status: next.status, metadata: { ...cur.metadata } };
+    }
+    const out = clone(next);
+    const meta = out.metadata;
+    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generation']) {
+      if (cur.metadata[f] === undefined) delete meta[f];
+      else meta[f] = cur.metadata[f];
+    }
+    meta.name = cur.metadata.name;
+    delete meta.managedFields;
+    if (hasStatus && info.resource !== 'customresourcedefinitions') {
+      if (cur.status === undefined) delete out.status;
+      else out.status = cur.status;
+    }
+    if (cur.metadata.generation !== undefined) {
+      const changed = info.custom
+        ? Object.keys({ ...cur, ...out }).some((k) => !['metadata', 'status', 'apiVersion', 'kind'].includes(k) && !same(cur[k], out[k]))
+        : !same(cur.spec, out.spec);
+      if (changed) meta.generation = cur.metadata.generation + 1;
+    }
+    return out;
+  }
+
+  async update(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    const incoming = this.checkBody(info, clone(body), namespace);
+    return this.mutate(info, namespace, name, () => clone(incoming), opts);
+  }
+
+  async patch(info: ResourceInfo, namespace: string | undefined, name: string, contentType: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    return this.mutate(info, namespace, name, (cur) => applyPatch(cur, contentType, body, !info.custom), opts);
+  }
+
+  async delete(info: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KubeObject> {
+    const key = this.key(info, namespace, name);
+    const cur = await this.current(info, namespace, name);
+    const pre = opts.preconditions ?? {};
+    if (pre.uid && pre.uid !== cur.object.metadata.uid) {
+      throw errors.conflict(info.resource, info.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.object.metadata.uid}`);
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== String(cur.modRevision)) {
+      throw errors.conflict(info.resource, info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.modRevision}`);
+    }
+    const object = this.present(info, cur.object);
+    if (opts.dryRun) return object;
+    if (info.resource === 'namespaces') return this.deleteNamespace(info, cur);
+    if ((cur.object.metadata.finalizers ?? []).length > 0) {
+      return this.mutate(info, namespace, name, (o) => {
+        o.metadata.deletionTimestamp ??= now();
+        o.metadata.deletionGracePeriodSeconds ??= 0;
+        return o;
+      });
+    }
+    const policy = opts.propagationPolicy ?? 'Background';
+    const uid = cur.object.metadata.uid;
+    if (this.cache && uid && policy !== 'Background') {
+      for (const dep of this.cache.dependentsOf(uid)) {
+        const depInfo = this.infoOf(dep.object);
+        if (!depInfo) continue;
+        const depNs = dep.object.metadata.namespace;
+        if (policy === 'Orphan') {
+          await this.mutate(depInfo, depNs, dep.object.metadata.name, (o) => {
+            o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r: any) => r.uid !== uid);
+            if (o.metadata.ownerReferences.length === 0) delete o.metadata.ownerReferences;
+            return o;
+          }).catch(ignoreNotFound);
+        } else {
+          await this.delete(depInfo, depNs, dep.object.metadata.name, { propagationPolicy: 'Foreground' }).catch(ignoreNotFound);
+        }
+      }
+    }
+    for (const p of this.plugins) await p.beforeDelete?.(info, cur.object);
+    const rev = await this.store.delete(key, cur.modRevision);
+    if (rev === undefined) {
+      const again = await this.store.get(key);
+      if (!again) throw errors.notFound(info.resource, info.group, name);
+      return this.delete(info, namespace, name, opts);
+    }
+    return object;
+  }
+
+  /** The resource (at its preferred version) an object belongs to, from apiVersion and kind. */
+  infoOf(object: KubeObject): ResourceInfo | undefined {
+    return this.registry.forObject(String(object.apiVersion ?? ''), String(object.kind ?? ''));
+  }
+
+  /** A namespace is marked Terminating at once; its contents and then itself go right after. */
+  private async deleteNamespace(info: ResourceInfo, cur: StoredObject): Promise<KubeObject> {
+    const name = cur.object.metadata.name;
+    const marked = await this.mutate(info, undefined, name, (o) => {
+      o.metadata.deletionTimestamp ??= now();
+      o.status = { ...(o.status ?? {}), phase: 'Terminating' };
+      return o;
+    });
+    void this.purgeNamespace(name).catch((e) => console.error(`namespace ${name} cleanup failed: ${(e as Error).message}`));
+    return marked;
+  }
+
+  private async purgeNamespace(name: string): Promise<void> {
+    for (const info of this.registry.storedResources()) {
+      if (!info.namespaced) continue;
+      for (;;) {
+        const page = await this.store.list(`${info.prefix}/${name}/`, { limit: 500 });
+        for (const item of page.items) {
+          for (const p of this.plugins) await p.beforeDelete?.(info, item.object);
+          await this.store.delete(item.key);
+        }
+        if (!page.nextKey) break;
+      }
+    }
+    await this.store.delete(`/registry/namespaces/${name}`);
+  }
+
+  async deleteCollection(info: ResourceInfo, namespace: string | undefined, opts: ListOptions & DeleteOptions): Promise<KubeObject> {
+    const list = await this.list(info, namespace, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items as KubeObject[]) {
+      try {
+        deleted.push(await this.delete(info, item.metadata.namespace, item.metadata.name, opts));
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    return { ...list, items: deleted };
+  }
+}
+
+export function ignoreNotFound(e: unknown): undefined {
+  if (e instanceof ApiError && e.code === 404) return undefined;
+  throw e;
+}

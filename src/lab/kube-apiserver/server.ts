@@ -1,0 +1,214 @@
+/**
+ * The lab's Kubernetes API server: HTTPS, bearer tokens, discovery, OpenAPI v3, generic REST over
+ * etcd, and the controllers. `startApiServer` runs it in-process (tests); main.ts runs it as the
+ * lab's service.
+ */
+import https from 'node:https';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { authenticate, READ_VERBS, type Tokens, type User } from './auth.ts';
+import { Cache } from './cache.ts';
+import { startControllers, type Controllers } from './controllers/index.ts';
+import { crdPlugin, loadCustomResourceDefinitions } from './crds.ts';
+import { ApiError, errors } from './errors.ts';
+import { Faults } from './faults.ts';
+import { ObjectApi } from './objects.ts';
+import { OpenApi, openApiV2 } from './openapi.ts';
+import { Registry } from './registry.ts';
+import { handleResource, parseResourcePath, verbOf } from './rest.ts';
+import { Store } from './storage.ts';
+
+/** The request body limit of a real kube-apiserver (3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-lifeboat-lab',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2025-01-01T00:00:00Z',
+  goVersion: 'go1.23.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+export interface ApiServerOptions {
+  /** etcd client URL, e.g. http://127.0.0.1:2379. */
+  etcd: string;
+  /** Port on 127.0.0.1; 0 or undefined: any free port. */
+  port?: number;
+  host?: string;
+  /** PEM serving certificate and key. */
+  tls: { cert: string | Buffer; key: string | Buffer };
+  tokens?: Tokens;
+  /** Initial fault settings (they can be changed later through the returned `faults`). */
+  faults?: Partial<Faults>;
+  /** Run the controllers (default true). */
+  controllers?: boolean;
+  /** Folder for the hostPath volumes the PVC provisioner makes. */
+  volumesDir?: string;
+  /** Names of the Node objects to create (default ["lab-node-1"]). */
+  nodes?: string[];
+  /** Logs one line per request to stderr. */
+  log?: boolean;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  faults: Faults;
+  api: ObjectApi;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TOKENS: Tokens = { admin: 'lab-admin-token', readonly: 'lab-readonly-token' };
+
+function send(res: http.ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, e: ApiError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  send(res, e.code, e.toStatus(), e.headers);
+}
+
+/** Reads the body, up to the 3 MiB limit (413 beyond it). */
+function bodyReader(req: http.IncomingMessage): () => Promise<Buffer> {
+  let pending: Promise<Buffer> | undefined;
+  return () =>
+    (pending ??= new Promise<Buffer>((resolve, reject) => {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > MAX_BODY_BYTES) {
+        req.resume();
+        reject(errors.tooLarge());
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let tooLarge = false;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY_BYTES) tooLarge = true;
+        else chunks.push(c);
+      });
+      req.on('end', () => (tooLarge ? reject(errors.tooLarge()) : resolve(Buffer.concat(chunks))));
+      req.on('error', reject);
+    }));
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const tokens = opts.tokens ?? DEFAULT_TOKENS;
+  const registry = new Registry();
+  const store = new Store(opts.etcd);
+  const api = new ObjectApi(registry, store);
+  const openapi = new OpenApi(registry);
+  const faults = new Faults();
+  if (opts.faults) Object.assign(faults, opts.faults);
+  api.use(crdPlugin(api));
+  await loadCustomResourceDefinitions(api);
+
+  let controllers: Controllers | undefined;
+  let cache: Cache | undefined;
+  if (opts.controllers !== false) {
+    cache = new Cache(store);
+    await cache.start();
+    api.cache = cache;
+    controllers = await startControllers(api, cache, { volumesDir: opts.volumesDir, nodes: opts.nodes ?? ['lab-node-1'] });
+  }
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'https://lab');
+    const pathname = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    const readBody = bodyReader(req);
+    try {
+      const user: User = authenticate(req.headers.authorization, tokens);
+      const fault = faults.pick(method, pathname);
+      if (faults.latencyMs > 0 && faults.match(method, pathname)) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      if (fault === 429) throw errors.tooManyRequests(faults.retryAfterSeconds);
+      if (fault === 500) {
+        const e = errors.internal('injected fault');
+        if (faults.retryAfterOn500) e.headers['Retry-After'] = String(faults.retryAfterSeconds);
+        throw e;
+      }
+      if (method === 'GET' || method === 'HEAD') {
+        if (pathname === '/version') return send(res, 200, VERSION_INFO);
+        if (['/healthz', '/livez', '/readyz'].includes(pathname)) {
+          res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+          return void res.end('ok');
+        }
+        if (pathname === '/openapi/v3') return send(res, 200, openapi.root());
+        if (pathname === '/openapi/v2') {
+          const doc = openApiV2(String(req.headers.accept ?? ''));
+          res.writeHead(200, { 'Content-Type': doc.contentType });
+          return void res.end(doc.body);
+        }
+        if (pathname.startsWith('/openapi/v3/')) {
+          const doc = openapi.document(pathname.slice('/openapi/v3/'.length));
+          if (doc) return send(res, 200, doc);
+          throw errors.pathNotFound();
+        }
+        const doc = pathname === '/api' || pathname === '/apis' || /^\/api\/[^/]+$/.test(pathname) || /^\/apis\/[^/]+(\/[^/]+)?$/.test(pathname)
+          ? registry.discovery(pathname)
+          : undefined;
+        if (doc) return send(res, 200, doc);
+      }
+      const route = parseResourcePath(api, pathname, url.searchParams);
+      if (route === undefined) throw errors.pathNotFound();
+      if (route instanceof ApiError) throw route;
+      const verb = verbOf(method, route);
+      if (!user.canWrite && !READ_VERBS.has(verb)) {
+        throw errors.forbidden(user.name, verb, route.subresource ? `${route.info.resource}/${route.subresource}` : route.info.resource, route.info.group, route.info.namespaced ? route.namespace ?? '' : undefined, route.name);
+      }
+      if (verb === 'list' && faults.cutThisList()) {
+        const reply = await handleResource(api, route, verb, req, res, url.searchParams, readBody);
+        const text = JSON.stringify(reply?.body);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(text.length) });
+        res.write(text.slice(0, Math.floor(text.length / 2)));
+        setTimeout(() => res.destroy(), 20);
+        return;
+      }
+      const reply = await handleResource(api, route, verb, req, res, url.searchParams, readBody);
+      if (reply) send(res, reply.code, reply.body);
+    } catch (e) {
+      if (e instanceof ApiError) return sendError(res, e);
+      console.error(`lab apiserver: ${method} ${req.url}: ${(e as Error).stack ?? e}`);
+      sendError(res, errors.internal((e as Error).message ?? String(e)));
+    } finally {
+      if (opts.log) console.error(`${new Date().toISOString()} ${method} ${req.url} ${res.statusCode}`);
+    }
+  };
+
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+    handle(req, res).catch((e) => {
+      console.error(`lab apiserver: ${(e as Error).stack ?? e}`);
+      if (!res.headersSent) sendError(res, errors.internal(String(e)));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `https://${host}:${port}`,
+    port,
+    faults,
+    api,
+    close: async () => {
+      await controllers?.stop();
+      await cache?.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
