@@ -7,15 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/lab.ts';
 import { ETCD_SNAPSHOT_PATH, TrailingSha256, etcdSource } from '../../src/engine/sources/etcd.ts';
 import { createHash } from 'node:crypto';
-import { openTestSink, recordingContext, type TestSink } from './sink.ts';
+import { openTestRepository, recordingContext, type TestRepository } from './sink.ts';
 
 let lab: Lab;
-let out: TestSink;
+let out: TestRepository;
 let tmp: string;
 
 beforeAll(async () => {
   lab = await startLab({ owner: process.pid, services: ['etcd'] });
-  out = await openTestSink();
+  out = await openTestRepository();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-etcd-test-'));
   const client = new Etcd3({ hosts: lab.services.etcd!.address });
   for (let i = 0; i < 300; i++) await client.put(`/registry/test/key-${i}`).value('x'.repeat(200 + i));
@@ -50,7 +50,7 @@ describe('the etcd source', () => {
     const ctx = recordingContext();
     const result = await etcdSource({ endpoints: [endpoint] }).run(ctx, out.sink);
     const file = path.join(tmp, 'snapshot.db');
-    fs.writeFileSync(file, await out.readFile(ETCD_SNAPSHOT_PATH));
+    fs.writeFileSync(file, await (await out.commit()).readFile(ETCD_SNAPSHOT_PATH));
     const status = JSON.parse(etcdctl(['snapshot', 'status', file, '-w', 'json'])) as { revision: number; totalKey: number; totalSize: number };
     const details = result.details as { revision: number; keys: number; size: number; endpoint: string; version: string };
     expect(details.revision).toBe(status.revision);

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/lab.ts';
 import type { DatabaseConfig } from '../../src/engine/config/schema.ts';
 import { databaseDumpPath, postgresSource } from '../../src/engine/sources/postgres.ts';
-import { openTestSink, recordingContext, type TestSink } from './sink.ts';
+import { openTestRepository, recordingContext, type TestRepository } from './sink.ts';
 
 let lab: Lab;
-let out: TestSink;
+let out: TestRepository;
 let tmp: string;
 let db: DatabaseConfig;
 
@@ -19,7 +19,7 @@ function psql(database: string, sql: string): string {
 
 beforeAll(async () => {
   lab = await startLab({ owner: process.pid, services: ['postgres'] });
-  out = await openTestSink();
+  out = await openTestRepository();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-pg-test-'));
   const pg = lab.services.postgres!;
   db = { name: 'lab', kind: 'postgresql', host: '127.0.0.1', port: pg.port, user: pg.extra!.user!, database: pg.extra!.database! };
@@ -56,7 +56,7 @@ describe('the PostgreSQL source', () => {
     expect(ctx.counts).toMatchObject({ itemsDone: 1, itemsTotal: 1, bytesDone: item.bytes });
 
     const dump = path.join(tmp, 'lab.dump');
-    fs.writeFileSync(dump, await out.readFile(databaseDumpPath(db)));
+    fs.writeFileSync(dump, await (await out.commit()).readFile(databaseDumpPath(db)));
     expect(fs.statSync(dump).size).toBe(item.bytes);
     psql('postgres', 'CREATE DATABASE restored');
     execFileSync('pg_restore', ['--no-owner', '--exit-on-error', '-d', 'restored', dump], { env: { ...process.env, ...lab.env } });
@@ -80,6 +80,10 @@ describe('the PostgreSQL source', () => {
       .run(recordingContext(), out.sink)
       .then(() => undefined, (e: Error) => e);
     expect(err2?.message).toMatch(/permission denied for table secrets$/);
+    // A failed dump is not in the snapshot.
+    const snap = await out.commit();
+    await expect(snap.readFile(databaseDumpPath(missing))).rejects.toThrow(/no \/databases/);
+    await expect(snap.readFile(databaseDumpPath(db))).rejects.toThrow(/no \/databases/);
   });
 
   it('hands the password to pg_dump in its environment only', async () => {
@@ -88,7 +92,8 @@ describe('the PostgreSQL source', () => {
     const spy = fakeProgram('pg_dump_env', 'printf "%s|%s" "$PGPASSWORD" "$*"');
     const ctx = recordingContext();
     await postgresSource({ databases: [{ ...db, passwordFile }], pgDump: spy }).run(ctx, out.sink);
-    const [password, args] = (await out.readFile(databaseDumpPath(db))).toString().split('|');
+    const text = (await (await out.commit()).readFile(databaseDumpPath(db))).toString();
+    const [password, args] = text.split('|');
     expect(password).toBe('s3cret');
     expect(args).not.toContain('s3cret');
     expect(JSON.stringify(ctx.updates) + ctx.warnings.join()).not.toContain('s3cret');

@@ -1,90 +1,82 @@
-// A SnapshotSink for the source tests, and a JobContext that records what a source reports.
+// The real repository as the source tests' sink: a source writes through `repositorySink`, the
+// test commits the snapshot and reads it back with the repository's reader and restorer. Also a
+// JobContext that records what a source reports.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { JobContext } from '../../src/engine/jobs/runner.ts';
-import type { SnapshotSink, TreeProgress } from '../../src/engine/sources/sink.ts';
+import type { SnapshotSink } from '../../src/engine/sources/sink.ts';
+import { repositorySink } from '../../src/engine/sources/repository-sink.ts';
+import { LocalBackend, Repository, SnapshotWriter, findPath, readFile, restoreSnapshot, walkTree, type SnapshotInfo } from '../../src/engine/repository/index.ts';
 import { withRetry } from '../../src/engine/jobs/retry.ts';
 import type { Counts } from '../../src/engine/jobs/events.ts';
 
-export interface TestSink {
-  sink: SnapshotSink;
-  /** A file of the snapshot, read back. */
+/** One committed snapshot, read back. */
+export interface SnapshotReadBack {
+  info: SnapshotInfo;
+  /** A file of the snapshot, whole. */
   readFile(snapshotPath: string): Promise<Buffer>;
-  /** A folder of the snapshot, written out to `dest` (modes, times, links). */
+  /** A folder of the snapshot, restored into `dest` (modes, times, links), `dest` standing for the folder. */
   extractTree(snapshotPath: string, dest: string): Promise<void>;
-  /** Paths of the files under a snapshot folder, relative to it. */
+  /** Paths of everything under a snapshot folder, relative to it. */
   list(snapshotPath: string): Promise<string[]>;
+}
+
+export interface TestRepository {
+  /** Writes into the snapshot being made (a new one is started after each commit). */
+  sink: SnapshotSink;
+  /** Commits what was written so far as a snapshot and opens it for reading. */
+  commit(): Promise<SnapshotReadBack>;
   close(): Promise<void>;
 }
 
-function copyTree(src: string, dest: string, p: TreeProgress, onProgress?: (p: TreeProgress) => void, signal?: AbortSignal): void {
-  const st = fs.lstatSync(src);
-  fs.mkdirSync(dest, { recursive: true });
-  for (const e of fs.readdirSync(src, { withFileTypes: true })) {
-    signal?.throwIfAborted();
-    const s = path.join(src, e.name);
-    const d = path.join(dest, e.name);
-    const est = fs.lstatSync(s);
-    p.items++;
-    if (e.isSymbolicLink()) {
-      fs.symlinkSync(fs.readlinkSync(s), d);
-      fs.lutimesSync(d, est.atime, est.mtime);
-    } else if (e.isDirectory()) {
-      copyTree(s, d, p, onProgress, signal);
-    } else if (e.isFile()) {
-      fs.copyFileSync(s, d);
-      fs.chmodSync(d, est.mode & 0o7777);
-      fs.utimesSync(d, est.atime, est.mtime);
-      p.bytes += est.size;
-    }
-    onProgress?.({ ...p });
-  }
-  fs.chmodSync(dest, st.mode & 0o7777);
-  fs.utimesSync(dest, st.atime, st.mtime);
-}
-
-/** A sink that writes the snapshot's tree into a temporary folder. */
-export async function openTestSink(): Promise<TestSink> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-sink-'));
-  const at = (p: string) => path.join(root, p);
+/** A new repository in a temporary folder. */
+export async function openTestRepository(): Promise<TestRepository> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-repo-'));
+  const repo = await Repository.init(new LocalBackend(path.join(dir, 'repo')), 'test password');
+  let writer: Promise<SnapshotWriter> | undefined;
+  const current = () => (writer ??= SnapshotWriter.start(repo, { workers: 1 }));
   const sink: SnapshotSink = {
-    async addFile(p, data, meta) {
-      fs.mkdirSync(path.dirname(at(p)), { recursive: true });
-      fs.writeFileSync(at(p), data, { mode: meta?.mode ?? 0o644 });
-    },
-    async addStream(p, stream, opts) {
-      fs.mkdirSync(path.dirname(at(p)), { recursive: true });
-      const fd = fs.openSync(at(p), 'w', opts?.mode ?? 0o644);
-      let size = 0;
-      try {
-        for await (const chunk of stream) {
-          opts?.signal?.throwIfAborted();
-          fs.writeSync(fd, chunk);
-          size += chunk.length;
-          opts?.onBytes?.(size);
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-      return { size };
-    },
-    async addTree(p, dir, opts) {
-      const progress = { bytes: 0, items: 0 };
-      copyTree(dir, at(p), progress, opts?.onProgress, opts?.signal);
-      return progress;
-    },
+    addFile: async (...a) => repositorySink(await current()).addFile(...a),
+    addStream: async (...a) => repositorySink(await current()).addStream(...a),
+    addTree: async (...a) => repositorySink(await current()).addTree(...a),
   };
+  let n = 0;
   return {
     sink,
-    readFile: async (p) => fs.readFileSync(at(p)),
-    extractTree: async (p, dest) => copyTree(at(p), dest, { bytes: 0, items: 0 }),
-    list: async (p) =>
-      (fs.readdirSync(at(p), { recursive: true, withFileTypes: true }) as fs.Dirent[])
-        .filter((e) => !e.isDirectory())
-        .map((e) => path.relative(at(p), path.join(e.parentPath, e.name)))
-        .sort(),
-    close: async () => fs.rmSync(root, { recursive: true, force: true }),
+    async commit() {
+      const w = await current();
+      writer = undefined;
+      const id = await w.commit({ tags: ['test'] });
+      const info = await repo.findSnapshot(id);
+      return {
+        info,
+        async readFile(p) {
+          const { node } = await findPath(repo, info, p);
+          const parts: Buffer[] = [];
+          for await (const b of readFile(repo, node)) parts.push(b);
+          return Buffer.concat(parts);
+        },
+        async extractTree(p, dest) {
+          const target = path.join(dir, `restore-${n++}`);
+          const r = await restoreSnapshot(repo, info, target, { include: p });
+          if (r.errors.length) throw new Error(r.errors.join('\n'));
+          fs.rmSync(dest, { recursive: true, force: true });
+          fs.mkdirSync(path.dirname(dest), { recursive: true });
+          fs.renameSync(path.join(target, p), dest);
+        },
+        async list(p) {
+          const { node } = await findPath(repo, info, p);
+          const out: string[] = [];
+          if (node.subtree) for await (const e of walkTree(repo, node.subtree)) out.push(e.path.slice(1));
+          return out.sort();
+        },
+      };
+    },
+    async close() {
+      if (writer) await (await writer).abort().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -135,6 +135,7 @@ async function snapshot(
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const sha = new TrailingSha256();
   let revision: number | undefined;
+  let sha256 = '';
   async function* blobs(): AsyncGenerator<Uint8Array> {
     for await (const msg of stream) {
       if (revision === undefined && msg.header?.revision !== undefined) revision = Number(msg.header.revision);
@@ -142,6 +143,12 @@ async function snapshot(
       sha.update(msg.blob);
       yield msg.blob;
     }
+    // Checked before the stream ends, so a damaged snapshot is never placed in the snapshot.
+    const check = sha.result();
+    if (!check.matches) {
+      throw new Error(`the snapshot's trailing SHA-256 does not match its content (trailer ${check.trailer.slice(0, 16)}…, computed ${check.computed.slice(0, 16)}…): the stream was damaged or cut short`);
+    }
+    sha256 = check.trailer;
   }
   let size: number;
   try {
@@ -154,17 +161,13 @@ async function snapshot(
     ctx.signal.removeEventListener('abort', onAbort);
   }
   ctx.signal.throwIfAborted();
-  const check = sha.result();
-  if (!check.matches) {
-    throw new Error(`the snapshot's trailing SHA-256 does not match its content (${size} bytes; trailer ${check.trailer.slice(0, 16)}…, computed ${check.computed.slice(0, 16)}…): the stream was damaged or cut short`);
-  }
   revision ??= Number(status.header.revision);
   ctx.progress({ phase: 'counting keys', bytesDone: size, bytesTotal: size });
   // Keys at the snapshot's revision: a count-only range over the whole keyspace.
   const counted = await client.kv.range({ key: Buffer.from([0]), range_end: Buffer.from([0]), count_only: true, revision });
   const keys = Number(counted.count);
   ctx.progress({ phase: 'done', itemsDone: 1, itemsTotal: 1 });
-  const details = { endpoint, revision, keys, size, version: status.version, sha256: check.trailer };
+  const details = { endpoint, revision, keys, size, version: status.version, sha256 };
   return {
     captured: [{ id: 'etcd:snapshot', path: ETCD_SNAPSHOT_PATH, bytes: size, items: 1, details }],
     skipped: [],

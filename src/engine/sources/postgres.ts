@@ -7,6 +7,7 @@
 // compress with zstd itself.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { PassThrough } from 'node:stream';
 import type { DatabaseConfig } from '../config/schema.ts';
 import type { JobContext } from '../jobs/runner.ts';
 import type { SnapshotSink } from './sink.ts';
@@ -81,6 +82,8 @@ async function dumpOne(
   onBytes: (n: number) => void,
 ): Promise<number> {
   const child = spawn(program, ['-Fc', '-Z0', '--no-password'], { env, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
+  // Piped at once: a child's stdout nobody listens to yet is drained and lost when it exits.
+  const stdout = child.stdout.pipe(new PassThrough());
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
@@ -90,19 +93,22 @@ async function dumpOne(
     child.on('error', (error) => resolve({ code: null, signal: null, error }));
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
+  // pg_dump's exit status is checked before the stream ends, so a failed dump is never placed in
+  // the snapshot as if it were whole.
+  async function* dump(): AsyncGenerator<Uint8Array> {
+    yield* stdout as AsyncIterable<Uint8Array>;
+    const end = await exited;
+    ctx.signal.throwIfAborted();
+    if (end.error) throw new Error(`pg_dump could not run (${program}): ${errorLine(end.error)}`);
+    if (end.code !== 0) throw new Error(lastLine(stderr) || `pg_dump exited with ${end.code ?? end.signal}`);
+  }
   let size = 0;
   try {
-    ({ size } = await sink.addStream(databaseDumpPath(db), child.stdout, { mode: 0o600, signal: ctx.signal, onBytes }));
+    ({ size } = await sink.addStream(databaseDumpPath(db), dump(), { mode: 0o600, signal: ctx.signal, onBytes }));
   } catch (e) {
     child.kill('SIGKILL');
     await exited;
     throw e;
-  }
-  const end = await exited;
-  ctx.signal.throwIfAborted();
-  if (end.error) throw new Error(`pg_dump could not run (${program}): ${errorLine(end.error)}`);
-  if (end.code !== 0) {
-    throw new Error(lastLine(stderr) || `pg_dump exited with ${end.code ?? end.signal}`);
   }
   return size;
 }
