@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import type { LifeboatConfig } from '../engine/config/schema.ts';
-import { LabError, killStragglers, outsideDir, pidAlive, portOpen, stopGroup } from './process.ts';
+import { LabError, killStragglers, outsideDir, pidAlive, portOpen, stopGroup, unmountUnder } from './process.ts';
 import type { LabContext, ServiceDef, ServiceState } from './service.ts';
 import { dockerdService, killContainerCgroups, cgroupParentOf } from './services/dockerd.ts';
 import { etcdService } from './services/etcd.ts';
@@ -156,10 +156,10 @@ function startReaper(dir: string, owner: number): number {
  */
 export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   const t0 = Date.now();
-  const temporary = opts.dir === undefined;
-  const dir = temporary ? fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-lab-')) : path.resolve(opts.dir!);
   const defs = opts.defs ?? LAB_SERVICES;
   const chosen = resolveServices(defs, opts.services);
+  const temporary = opts.dir === undefined;
+  const dir = temporary ? fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-lab-')) : path.resolve(opts.dir!);
   fs.mkdirSync(dir, { recursive: true });
 
   const previous = readLabState(dir);
@@ -274,6 +274,7 @@ export async function stopLab(dir: string, defs: ServiceDef[] = LAB_SERVICES): P
   const outside = [...new Set([...state.services.flatMap((s) => s.outside ?? []), ...defs.map((d) => outsideDir(dir, d.name))])];
   for (const d of [dir, ...outside]) report.stragglers.push(...killStragglers(d));
   report.stragglers.push(...killContainerCgroups(cgroupParentOf(dir)));
+  for (const d of [dir, ...outside]) unmountUnder(d);
   for (const d of outside) fs.rmSync(d, { recursive: true, force: true });
   const ports = state.services.map((s) => s.port).filter((p) => p > 0);
   const deadline = Date.now() + 5000;

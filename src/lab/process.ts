@@ -19,7 +19,6 @@ const PACKAGE_OF: Record<string, string> = {
   pg_isready: 'postgresql-client',
   createdb: 'postgresql-client',
   psql: 'postgresql-client',
-  runuser: 'util-linux',
   openssl: 'openssl',
   restic: 'restic',
   skopeo: 'skopeo',
@@ -175,6 +174,27 @@ export interface Spawned {
   exit?: { code: number | null; signal: NodeJS.Signals | null };
 }
 
+/** A system user's ids, from /etc/passwd; undefined when there is no such user. */
+export function userIds(name: string): { uid: number; gid: number } | undefined {
+  for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name) return { uid: Number(f[2]), gid: Number(f[3]) };
+  }
+  return undefined;
+}
+
+/**
+ * Spawn options that run a program as `user` when we are root (PostgreSQL refuses root): the
+ * program itself switches (no runuser in between, so its pid is the service's, and a stop
+ * is not held up by a wrapper). Not root: runs as ourselves.
+ */
+export function asUser(service: string, user: string | undefined): { uid?: number; gid?: number } {
+  if (!user || process.getuid?.() !== 0) return {};
+  const ids = userIds(user);
+  if (!ids) throw new LabError(`${service}: there is no '${user}' user to run it as: create it (for PostgreSQL: 'apt-get install postgresql')`);
+  return ids;
+}
+
 /**
  * Starts a service in its own process group (so stopping it stops its children too), with its
  * output in a log file. With an owner, a small watchdog stops the group when the owner dies, so
@@ -184,17 +204,12 @@ export function spawnService(spec: SpawnSpec): Spawned {
   const program = requireProgram(spec.service, spec.program);
   fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
   const log = fs.openSync(spec.logFile, 'a');
-  let command = program;
-  let args = spec.args;
-  if (spec.user && process.getuid?.() === 0) {
-    command = requireProgram(spec.service, 'runuser');
-    args = ['-u', spec.user, '--', program, ...spec.args];
-  }
-  const child = spawn(command, args, {
+  const child = spawn(program, spec.args, {
     cwd: spec.cwd,
     env: spec.env ?? process.env,
     detached: true,
     stdio: ['ignore', log, log],
+    ...asUser(spec.service, spec.user),
   });
   fs.closeSync(log);
   const result: Spawned = {
@@ -341,16 +356,33 @@ export function killStragglers(dir: string): number[] {
   return killed;
 }
 
+/**
+ * Unmounts whatever is mounted at or below `dir` (dockerd bind-mounts its data root onto itself
+ * and leaves it mounted when it dies before its shutdown), deepest first. Returns the mount points.
+ */
+export function unmountUnder(dir: string): string[] {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  } catch {
+    return [];
+  }
+  const decode = (p: string) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  const points = lines
+    .map((l) => l.split(' ')[4])
+    .filter((p): p is string => p !== undefined)
+    .map(decode)
+    .filter((p) => p === dir || p.startsWith(dir + '/'))
+    .sort((a, b) => b.length - a.length);
+  const umount = ['/usr/bin/umount', '/bin/umount'].find((p) => fs.existsSync(p)) ?? which('umount') ?? 'umount';
+  for (const point of [...new Set(points)]) spawnSync(umount, ['-l', point], { stdio: 'ignore' });
+  return points;
+}
+
 /** Runs a program to completion (for setup steps such as initdb or openssl). */
 export function runSync(service: string, program: string, args: string[], opts: { cwd?: string; user?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): string {
   const found = requireProgram(service, program);
-  let command = found;
-  let argv = args;
-  if (opts.user && process.getuid?.() === 0) {
-    command = requireProgram(service, 'runuser');
-    argv = ['-u', opts.user, '--', found, ...args];
-  }
-  const r = spawnSync(command, argv, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', input: opts.input });
+  const r = spawnSync(found, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', input: opts.input, ...asUser(service, opts.user) });
   if (r.status !== 0) {
     const why = (r.stderr || r.stdout || r.error?.message || '').trim().split('\n').slice(-2).join(' | ');
     throw new LabError(`${service}: '${path.basename(program)} ${args.join(' ')}' failed: ${why}`);

@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LabError, outsideDir, requireProgram, runSync, spawnService, stopGroup, waitReady } from '../process.ts';
+import { asUser, outsideDir, requireProgram, runSync, spawnService, stopGroup, waitReady } from '../process.ts';
 import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 const SUPERUSER = 'postgres';
@@ -16,16 +16,9 @@ export function pgReady(port: number, timeoutS = 2): Promise<boolean> {
   });
 }
 
-function systemUser(name: string): { uid: number; gid: number } | undefined {
-  for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
-    const f = line.split(':');
-    if (f[0] === name) return { uid: Number(f[2]), gid: Number(f[3]) };
-  }
-  return undefined;
-}
-
-function canWrite(user: string, dir: string): boolean {
-  return spawnSync('runuser', ['-u', user, '--', 'test', '-w', dir], { stdio: 'ignore' }).status === 0;
+function canWrite(ids: { uid: number; gid: number }, dir: string): boolean {
+  const test = ['/usr/bin/test', '/bin/test'].find((p) => fs.existsSync(p)) ?? 'test';
+  return spawnSync(test, ['-w', dir], { stdio: 'ignore', ...ids }).status === 0;
 }
 
 /**
@@ -38,23 +31,19 @@ export async function startPostgres(lab: LabContext, opts: { name?: string } = {
   const name = opts.name ?? 'postgres';
   const dir = path.join(lab.dir, name);
   fs.mkdirSync(dir, { recursive: true });
-  requireProgram(name, 'postgres');
-  requireProgram(name, 'initdb');
+  for (const program of ['postgres', 'initdb', 'pg_isready', 'createdb']) requireProgram(name, program);
   const port = await servicePort(lab, name);
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? SUPERUSER : undefined;
   const outside: string[] = [];
-  const ids = user ? systemUser(user) : undefined;
-  if (user && !ids) {
-    throw new LabError(`${name}: there is no '${user}' user to run PostgreSQL as (it refuses root): install it with 'apt-get install postgresql'`);
-  }
+  const ids = user ? (asUser(name, user) as { uid: number; gid: number }) : undefined;
   if (ids) {
     for (const d of [lab.dir, dir]) fs.chmodSync(d, fs.statSync(d).mode | 0o011);
     fs.chownSync(dir, ids.uid, ids.gid);
   }
   let home = dir;
   const tooLong = path.join(dir, `.s.PGSQL.${port}.lock`).length > 100;
-  if (tooLong || (user && !canWrite(user, dir))) {
+  if (tooLong || (ids && !canWrite(ids, dir))) {
     home = outsideDir(lab.dir, name);
     fs.rmSync(home, { recursive: true, force: true });
     fs.mkdirSync(home, { mode: 0o700 });
