@@ -16,6 +16,8 @@ import { loadImagesFromLayout, type LayoutReader } from '../../src/engine/source
 import { ANNOTATIONS, MEDIA, type ImageIndex, type ImageManifest } from '../../src/engine/sources/images/layout.ts';
 import { canonicalName, familiarName, parseReference } from '../../src/engine/sources/images/reference.ts';
 import { readAll, readTar, writeTar } from '../../src/engine/sources/images/tar.ts';
+import { podTemplateImages } from '../../src/engine/sources/images/pod-images.ts';
+import { hostPlatform } from '../../src/engine/sources/images/registry.ts';
 import { openTestRepository, recordingContext, type SnapshotReadBack, type TestRepository } from './sink.ts';
 
 let lab: Lab;
@@ -84,6 +86,17 @@ describe('image references', () => {
     expect(familiarName(parseReference('docker.io/library/busybox:1'))).toBe('busybox:1');
     expect(() => parseReference('Bad/Name:x')).toThrow();
     expect(() => parseReference('app:bad tag')).toThrow();
+  });
+});
+
+describe('pod template images', () => {
+  it('finds the images of pods and of every kind that embeds a pod template', () => {
+    const spec = { initContainers: [{ image: 'init:1' }], containers: [{ image: 'app:1' }, { image: 'app:1' }, { image: 'side:2' }] };
+    expect(podTemplateImages({ kind: 'Pod', spec })).toEqual(['init:1', 'app:1', 'side:2']);
+    expect(podTemplateImages({ kind: 'Deployment', spec: { template: { spec } } })).toEqual(['init:1', 'app:1', 'side:2']);
+    expect(podTemplateImages({ kind: 'CronJob', spec: { jobTemplate: { spec: { template: { spec: { containers: [{ image: 'cron:3' }] } } } } } })).toEqual(['cron:3']);
+    expect(podTemplateImages({ kind: 'PodTemplate', template: { spec: { containers: [{ image: 't:1' }] } } })).toEqual(['t:1']);
+    expect(podTemplateImages({ kind: 'ConfigMap' })).toEqual([]);
   });
 });
 
@@ -240,6 +253,33 @@ describe('the images source', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('follows digests and picks this platform out of a multi-platform index', async () => {
+    const res = await fetch(`${registry}/v2/lab/busybox/manifests/1`, { headers: { accept: MEDIA.dockerManifest } });
+    const body = Buffer.from(await res.arrayBuffer());
+    const digest = sha(body);
+    const list = {
+      schemaVersion: 2,
+      mediaType: MEDIA.dockerManifestList,
+      manifests: [
+        { mediaType: MEDIA.dockerManifest, digest, size: body.length, platform: { os: 'linux', architecture: 'mips64' } },
+        { mediaType: MEDIA.dockerManifest, digest, size: body.length, platform: hostPlatform() },
+      ],
+    };
+    const put = await fetch(`${registry}/v2/lab/busybox/manifests/multi`, { method: 'PUT', headers: { 'content-type': MEDIA.dockerManifestList }, body: JSON.stringify(list) });
+    expect(put.status).toBe(201);
+    const ctx = recordingContext();
+    const result = await imagesSource({ config: { registries: [{ url: registry }], images: [`${regHost}/lab/busybox:multi`, `${regHost}/lab/busybox@${digest}`] } }).run(ctx, out.sink);
+    const snap = await out.commit();
+    expect(ctx.warnings).toEqual([]);
+    expect(result.captured.map((c) => c.details!.digest)).toEqual([digest, digest]);
+    const index = JSON.parse((await snap.readFile('/images/index.json')).toString()) as ImageIndex;
+    expect(index.manifests.map((m) => [m.annotations![ANNOTATIONS.refName], m.digest, m.annotations![ANNOTATIONS.indexDigest]])).toEqual([
+      [`${regHost}/lab/busybox:multi`, digest, sha(Buffer.from(JSON.stringify(list)))],
+      [`${regHost}/lab/busybox@${digest}`, digest, undefined],
+    ]);
+    expect(await snap.readFile(`/images/blobs/sha256/${digest.slice(7)}`)).toEqual(body);
   });
 
   it('stops when the job is cancelled', async () => {

@@ -141,7 +141,7 @@ export async function copyFromEngine(
           const spooled = await spool(entry.body, onChunk, signal);
           try {
             if (!expected.has(spooled.digest)) throw new Error(`docker save of ${image.id} holds a layer ${spooled.digest} its config does not list`);
-            await layout.addVerified(spooled.digest, spooled.size, fs.createReadStream(spooled.file));
+            if (!layout.has(spooled.digest)) await layout.addVerified(spooled.digest, spooled.size, fs.createReadStream(spooled.file));
           } finally {
             spooled.remove();
           }

@@ -137,9 +137,9 @@ export class LayoutWriter {
     return hashing.size;
   }
 
-  /** Records that a blob written outside `addBytes`/`addStream` (from a spool file) is there. */
+  /** Stores a blob already checked against its digest (from a spool file); it must not be stored yet. */
   async addVerified(digest: string, size: number, stream: AsyncIterable<Uint8Array>): Promise<void> {
-    if (this.stored.has(digest)) return;
+    if (this.stored.has(digest)) throw new Error(`blob ${digest} is already in the layout`);
     await this.sink.addStream(this.path(digest), stream, { signal: this.signal });
     this.stored.set(digest, size);
     this.bytesWritten += size;

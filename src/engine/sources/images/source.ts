@@ -186,7 +186,9 @@ export async function backupImages(opts: ImagesSourceOptions, ctx: JobContext, s
       try {
         let copy = copies.get(copyKey);
         if (copy) {
-          layout.addIndexEntry({ ...copy.manifest, annotations: { ...copy.manifest.annotations, [ANNOTATIONS.refName]: p.wanted.key } });
+          const annotations: Record<string, string> = { [ANNOTATIONS.refName]: p.wanted.key, [ANNOTATIONS.source]: from };
+          if (p.registry?.image.indexDigest) annotations[ANNOTATIONS.indexDigest] = p.registry.image.indexDigest;
+          layout.addIndexEntry({ ...copy.manifest, annotations });
         } else {
           copy = p.registry
             ? await copyFromRegistry(p.registry.client, p.registry.image, layout, { refName: p.wanted.key, progress })
@@ -206,6 +208,8 @@ export async function backupImages(opts: ImagesSourceOptions, ctx: JobContext, s
         };
         if (p.registry) details.registry = p.registry.client.host;
         if (p.engine) details.imageId = p.engine.id;
+        // an engine image pulled from a registry remembers where from, even an unconfigured one
+        if (p.engine?.repoDigests.length) details.repoDigest = p.engine.repoDigests[0]!;
         captured.push({ id, path: `${IMAGES_ROOT}/${blobPath(copy.manifest.digest)}`, bytes: copy.size, items: copy.layers, details });
         total += copy.size;
       } catch (e) {
