@@ -1,9 +1,10 @@
 import type { Command } from '../command.ts';
 import { backupCommand } from './backup.ts';
 import { infoCommand } from './info.ts';
+import { inventoryCommand } from './inventory.ts';
 import { labCommand } from './lab.ts';
 import { repoCommand } from './repo.ts';
 import { snapshotsCommand } from './snapshots.ts';
 
 // Every subcommand of `lifeboat`, in the order --help lists them.
-export const commands: Command[] = [infoCommand, backupCommand, labCommand, repoCommand, snapshotsCommand];
+export const commands: Command[] = [infoCommand, inventoryCommand, backupCommand, labCommand, repoCommand, snapshotsCommand];

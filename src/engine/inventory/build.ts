@@ -1,0 +1,46 @@
+import type Docker from 'dockerode';
+import type { LifeboatConfig } from '../config/schema.ts';
+import type { KubeClient, KubeObject } from '../kube/client.ts';
+import type { Repository } from '../repository/repository.ts';
+import { readManifest } from '../backup/manifest-read.ts';
+import { classify } from './classify.ts';
+import { applyCoverage, newestCopies, type SnapshotCapture } from './coverage.ts';
+import { observe } from './observe.ts';
+import type { Inventory } from './types.ts';
+
+export interface InventoryInput {
+  config: LifeboatConfig;
+  kube?: KubeClient;
+  docker?: Docker;
+  /** The repository, for coverage; without it nothing counts as covered. */
+  repo?: Repository;
+  locatePv?: (pv: KubeObject) => { path?: string; why?: string };
+  now?: number;
+  signal?: AbortSignal;
+}
+
+/** What the snapshots of a repository hold, from their manifests. */
+export async function snapshotCaptures(repo: Repository): Promise<SnapshotCapture[]> {
+  const out: SnapshotCapture[] = [];
+  for (const snap of await repo.listSnapshots()) {
+    const manifest = await readManifest(repo, snap).catch(() => undefined);
+    if (manifest) out.push({ snapshot: snap.id, time: snap.time, captured: manifest.captured.map((c) => c.id) });
+  }
+  return out;
+}
+
+/** Observes the environment, classifies every item and works out what the backups cover. */
+export async function buildInventory(input: InventoryInput): Promise<Inventory> {
+  const { observations, warnings } = await observe(input);
+  const items = classify(observations);
+  let copies = new Map<string, { snapshot: string; time: string }>();
+  if (input.repo) {
+    try {
+      copies = newestCopies(await snapshotCaptures(input.repo));
+    } catch (e) {
+      warnings.push(`repository: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  const coverage = applyCoverage(items, copies, { now: input.now, rpoMs: input.config.rpo });
+  return { items, coverage, generatedAt: new Date(input.now ?? Date.now()).toISOString(), warnings };
+}
