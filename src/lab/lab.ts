@@ -10,7 +10,7 @@ import yaml from 'js-yaml';
 import type { LifeboatConfig } from '../engine/config/schema.ts';
 import { LabError, killStragglers, outsideDir, pidAlive, portOpen, stopGroup, unmountUnder } from './process.ts';
 import type { LabContext, ServiceDef, ServiceState } from './service.ts';
-import { dockerdService, killContainerCgroups, cgroupParentOf } from './services/dockerd.ts';
+import { cgroupParentOf, dockerdService, sweepContainerCgroups } from './services/dockerd.ts';
 import { etcdService } from './services/etcd.ts';
 import { postgresService } from './services/postgres.ts';
 import { prometheusService } from './services/prometheus.ts';
@@ -273,7 +273,7 @@ export async function stopLab(dir: string, defs: ServiceDef[] = LAB_SERVICES): P
   );
   const outside = [...new Set([...state.services.flatMap((s) => s.outside ?? []), ...defs.map((d) => outsideDir(dir, d.name))])];
   for (const d of [dir, ...outside]) report.stragglers.push(...killStragglers(d));
-  report.stragglers.push(...killContainerCgroups(cgroupParentOf(dir)));
+  report.stragglers.push(...sweepContainerCgroups(cgroupParentOf(dir)));
   for (const d of [dir, ...outside]) unmountUnder(d);
   for (const d of outside) fs.rmSync(d, { recursive: true, force: true });
   const ports = state.services.map((s) => s.port).filter((p) => p > 0);

@@ -146,10 +146,14 @@ export async function stopDockerd(state: ServiceState): Promise<void> {
   const execRoot = state.extra?.execRoot;
   if (execRoot) killStragglers(execRoot); // containerd and its shims
   const parent = state.extra?.cgroupParent;
-  if (parent) {
-    killContainerCgroups(parent);
-    removeCgroups(parent);
-  }
+  if (parent) sweepContainerCgroups(parent);
+}
+
+/** Kills any process left in the lab's container cgroups, then removes them. */
+export function sweepContainerCgroups(parent: string): number[] {
+  const killed = killContainerCgroups(parent);
+  removeCgroups(parent);
+  return killed;
 }
 
 export const dockerdService: ServiceDef = {
