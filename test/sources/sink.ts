@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { JobContext } from '../../src/engine/jobs/runner.ts';
 import type { SnapshotSink } from '../../src/engine/sources/sink.ts';
 import { repositorySink } from '../../src/engine/sources/repository-sink.ts';
-import { LocalBackend, Repository, SnapshotWriter, findPath, readFile, restoreSnapshot, walkTree, type SnapshotInfo } from '../../src/engine/repository/index.ts';
+import { LocalBackend, Repository, SnapshotWriter, findPath, readFile, restoreSnapshot, walkTree, type Node, type SnapshotInfo } from '../../src/engine/repository/index.ts';
 import { withRetry } from '../../src/engine/jobs/retry.ts';
 import type { Counts } from '../../src/engine/jobs/events.ts';
 
@@ -16,10 +16,15 @@ export interface SnapshotReadBack {
   info: SnapshotInfo;
   /** A file of the snapshot, whole. */
   readFile(snapshotPath: string): Promise<Buffer>;
-  /** A folder of the snapshot, restored into `dest` (modes, times, links), `dest` standing for the folder. */
-  extractTree(snapshotPath: string, dest: string): Promise<void>;
+  /**
+   * A folder of the snapshot, restored into `dest` (modes, times, links), `dest` standing for the
+   * folder. Throws on any entry the restorer refuses, except the snapshot paths in `refusedOk`.
+   */
+  extractTree(snapshotPath: string, dest: string, refusedOk?: string[]): Promise<void>;
   /** Paths of everything under a snapshot folder, relative to it. */
   list(snapshotPath: string): Promise<string[]>;
+  /** The tree node at a path (type, mode, times, link target...). */
+  node(snapshotPath: string): Promise<Node>;
 }
 
 export interface TestRepository {
@@ -57,10 +62,11 @@ export async function openTestRepository(): Promise<TestRepository> {
           for await (const b of readFile(repo, node)) parts.push(b);
           return Buffer.concat(parts);
         },
-        async extractTree(p, dest) {
+        async extractTree(p, dest, refusedOk = []) {
           const target = path.join(dir, `restore-${n++}`);
           const r = await restoreSnapshot(repo, info, target, { include: p });
-          if (r.errors.length) throw new Error(r.errors.join('\n'));
+          const errors = r.errors.filter((e) => !refusedOk.some((ok) => e.startsWith(`${ok}: `)));
+          if (errors.length) throw new Error(errors.join('\n'));
           fs.rmSync(dest, { recursive: true, force: true });
           fs.mkdirSync(path.dirname(dest), { recursive: true });
           fs.renameSync(path.join(target, p), dest);
@@ -71,6 +77,7 @@ export async function openTestRepository(): Promise<TestRepository> {
           if (node.subtree) for await (const e of walkTree(repo, node.subtree)) out.push(e.path.slice(1));
           return out.sort();
         },
+        node: async (p) => (await findPath(repo, info, p)).node,
       };
     },
     async close() {
