@@ -16,7 +16,7 @@ import { loadImagesFromLayout, type LayoutReader } from '../../src/engine/source
 import { ANNOTATIONS, MEDIA, type ImageIndex, type ImageManifest } from '../../src/engine/sources/images/layout.ts';
 import { canonicalName, familiarName, parseReference } from '../../src/engine/sources/images/reference.ts';
 import { readAll, readTar, writeTar } from '../../src/engine/sources/images/tar.ts';
-import { podTemplateImages } from '../../src/engine/sources/images/pod-images.ts';
+import { podTemplateImages } from '../../src/engine/kube/pod-images.ts';
 import { hostPlatform } from '../../src/engine/sources/images/registry.ts';
 import { openTestRepository, recordingContext, type SnapshotReadBack, type TestRepository } from './sink.ts';
 

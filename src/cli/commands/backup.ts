@@ -48,7 +48,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     const env = loadEnvironment(ctx);
     let plan;
     try {
-      plan = planBackup({
+      plan = await planBackup({
         config: env.config,
         kube: env.kube,
         env: ctx.env,
@@ -89,9 +89,10 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
       );
     } else {
       for (const j of m.jobs) {
-        ctx.out(`${j.status === 'ok' ? 'OK    ' : j.status.toUpperCase().padEnd(6)} ${j.title.padEnd(22)} ${String(j.items).padStart(7)} items ${formatBytes(j.bytes).padStart(10)}${j.error ? `  ${j.error}` : ''}`);
+        ctx.out(`${j.status === 'ok' ? 'OK    ' : j.status.toUpperCase().padEnd(6)} ${j.kind.padEnd(11)} ${String(j.items).padStart(7)} items ${formatBytes(j.bytes).padStart(10)}${j.error ? `  ${j.error}` : ''}`);
       }
-      for (const n of m.notConfigured) ctx.out(`-      ${n.kind.padEnd(22)} not configured: ${n.reason}`);
+      for (const n of m.notConfigured) ctx.out(`-      ${n.kind.padEnd(11)} not configured: ${n.reason}`);
+      for (const w of m.warnings) ctx.err(`warning: ${w}`);
       if (report.snapshot) ctx.out(`snapshot ${report.snapshot.slice(0, 8)} saved (${report.status})`);
     }
     if (report.status === 'cancelled') throw new CliError('backup cancelled: nothing was committed');

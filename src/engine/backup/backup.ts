@@ -67,7 +67,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
     notConfigured: opts.plan.notConfigured,
     kinds: opts.plan.sources.map((s) => s.kind),
     results,
-    warnings: results.flatMap((r) => r.warnings.map((w) => `${r.id}: ${w}`)),
+    warnings: [...opts.plan.warnings, ...results.flatMap((r) => r.warnings.map((w) => `${r.id}: ${w}`))],
   });
   if (opts.signal?.aborted || results.some((r) => r.status === 'cancelled')) {
     await writer.abort();

@@ -1,7 +1,12 @@
 import type { LifeboatConfig } from '../config/schema.ts';
 import { KubeClient } from '../kube/client.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
+import { dockerClient } from '../environment/probe.ts';
+import { persistentVolumes, workloadImages } from '../kube/workloads.ts';
 import { etcdSource } from '../sources/etcd.ts';
+import { imagesSource } from '../sources/images/source.ts';
+import { prometheusSource } from '../sources/prometheus.ts';
+import { volumesSource, type PersistentVolume } from '../sources/volumes.ts';
 import { kubernetesSource } from '../sources/kubernetes.ts';
 import { postgresSource } from '../sources/postgres.ts';
 import { SOURCE_KINDS, type BackupSource, type SourceKind } from '../sources/types.ts';
@@ -26,6 +31,8 @@ export interface PlanInput {
 
 export interface BackupPlan {
   sources: BackupSource[];
+  /** What planning could not find out (e.g. the PVs of an unreachable cluster). */
+  warnings: string[];
   notConfigured: { kind: SourceKind; reason: string }[];
   /** Closes clients the plan opened. */
   close(): void;
@@ -44,12 +51,24 @@ const HOW_TO_CONFIGURE: Record<SourceKind, string> = {
 };
 
 /** Which sources a backup runs, from the config, the cluster and --only. */
-export function planBackup(input: PlanInput): BackupPlan {
+export async function planBackup(input: PlanInput): Promise<BackupPlan> {
   const { config, kube } = input;
   const filters = input.filters ?? {};
   const wanted = new Set(input.only?.length ? input.only : SOURCE_KINDS);
   const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
   const namespaces = filters.namespaces ?? config.cluster?.namespaces;
+  const warnings: string[] = [];
+  const dockerHost = config.docker?.host ?? input.env.DOCKER_HOST;
+  const docker = dockerHost ? dockerClient(dockerHost) : undefined;
+  let pvs: PersistentVolume[] = [];
+  if (client && wanted.has('volumes')) {
+    try {
+      const all = (await persistentVolumes(client)) as unknown as PersistentVolume[];
+      pvs = namespaces?.length ? all.filter((pv) => namespaces.includes(pv.spec?.claimRef?.namespace ?? '')) : all;
+    } catch (e) {
+      warnings.push(`volumes: could not list the cluster's PersistentVolumes: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
   const factories: Record<SourceKind, () => BackupSource | undefined> = {
     kubernetes: () =>
       client &&
@@ -64,9 +83,18 @@ export function planBackup(input: PlanInput): BackupPlan {
         allVersions: filters.allVersions,
       }),
     etcd: () => (config.etcd?.endpoints?.length ? etcdSource({ endpoints: config.etcd.endpoints, ca: config.etcd.ca, cert: config.etcd.cert, key: config.etcd.key }) : undefined),
-    volumes: () => undefined,
-    images: () => undefined,
-    prometheus: () => undefined,
+    volumes: () =>
+      docker || pvs.length ? volumesSource({ docker, dockerHost, persistentVolumes: pvs, pathMap: config.volumes?.pathMap }) : undefined,
+    images: () =>
+      docker || client || config.registries?.length || config.images?.length
+        ? imagesSource({
+            config,
+            docker,
+            dockerHost,
+            podImages: client ? async () => [...(await workloadImages(client, { namespaces })).keys()] : undefined,
+          })
+        : undefined,
+    prometheus: () => (config.prometheus?.length ? prometheusSource({ servers: config.prometheus }) : undefined),
     databases: () => (config.databases?.length ? postgresSource({ databases: config.databases }) : undefined),
   };
   const sources: BackupSource[] = [];
@@ -80,5 +108,5 @@ export function planBackup(input: PlanInput): BackupPlan {
       notConfigured.push({ kind, reason: HOW_TO_CONFIGURE[kind] });
     }
   }
-  return { sources, notConfigured, close: () => client?.close() };
+  return { sources, notConfigured, warnings, close: () => client?.close() };
 }

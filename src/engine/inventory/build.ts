@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { LifeboatConfig } from '../config/schema.ts';
-import type { KubeClient, KubeObject } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import type { Repository } from '../repository/repository.ts';
 import { readManifest } from '../backup/manifest-read.ts';
 import { classify } from './classify.ts';
@@ -14,7 +14,6 @@ export interface InventoryInput {
   docker?: Docker;
   /** The repository, for coverage; without it nothing counts as covered. */
   repo?: Repository;
-  locatePv?: (pv: KubeObject) => { path?: string; why?: string };
   now?: number;
   signal?: AbortSignal;
 }

@@ -125,7 +125,7 @@ export function classify(obs: Observations): InventoryItem[] {
     items.push({ id: `database:${d.name}/${d.database}`, group: 'databases', kind: 'Database', name: `${d.name}/${d.database}`, source: 'databases', verdict: 'needs-backup', reason: `PostgreSQL database at ${d.address}` });
   }
   for (const p of obs.prometheus ?? []) {
-    items.push({ id: `prometheus:${p.name}`, group: 'prometheus', kind: 'Prometheus', name: p.name, source: 'prometheus', verdict: 'needs-backup', reason: `configuration and rules of ${p.url}` });
+    items.push({ id: `prometheus:${p.name}/config`, group: 'prometheus', kind: 'Prometheus', name: p.name, source: 'prometheus', verdict: 'needs-backup', reason: `configuration and rules of ${p.url}` });
   }
   return items;
 }

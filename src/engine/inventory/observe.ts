@@ -3,7 +3,9 @@ import type { LifeboatConfig } from '../config/schema.ts';
 import type { KubeClient, KubeObject } from '../kube/client.ts';
 import { collectionPath, discoverResources, type ApiResource } from '../kube/discovery.ts';
 import { workloadImages } from '../kube/workloads.ts';
-import { canonicalName, parseReference, registryHost } from '../sources/images/reference.ts';
+import { canonicalName, parseReference } from '../sources/images/reference.ts';
+import { prometheusName } from '../sources/prometheus.ts';
+import { locatePersistentVolume, type PersistentVolume } from '../sources/volumes.ts';
 import { RegistryClient, resolveRegistryImage } from '../sources/images/registry.ts';
 import { withRetry } from '../jobs/retry.ts';
 import type { DockerContainerObservation, ImageObservation, Observations, VolumeObservation } from './classify.ts';
@@ -12,8 +14,6 @@ export interface ObserveInput {
   config: LifeboatConfig;
   kube?: KubeClient;
   docker?: Docker;
-  /** Where each PV's data is on this machine, or why it cannot be reached. */
-  locatePv?: (pv: KubeObject) => { path?: string; why?: string };
   signal?: AbortSignal;
 }
 
@@ -81,13 +81,13 @@ export async function observe(input: ObserveInput): Promise<{ observations: Obse
         .filter(({ resource }) => resource.resource === 'persistentvolumes' && !resource.group)
         .map(({ obj }) => {
           const spec = obj.spec as { persistentVolumeReclaimPolicy?: string; claimRef?: { namespace?: string; name?: string }; storageClassName?: string };
-          const where = input.locatePv?.(obj) ?? { why: 'no volume locator configured' };
+          const where = locatePersistentVolume(obj as unknown as PersistentVolume, config.volumes?.pathMap);
           return {
             id: `volume:pv/${obj.metadata.name}`,
             kind: 'PersistentVolume' as const,
             name: obj.metadata.name,
-            reachable: where.path !== undefined,
-            why: where.why,
+            reachable: 'dir' in where,
+            why: 'reason' in where ? where.reason : undefined,
             reclaimPolicy: spec?.persistentVolumeReclaimPolicy,
             claim: spec?.claimRef ? `${spec.claimRef.namespace}/${spec.claimRef.name}` : undefined,
             storageClass: spec?.storageClassName,
@@ -127,6 +127,6 @@ export async function observe(input: ObserveInput): Promise<{ observations: Obse
   obs.images = images;
   obs.etcd = config.etcd?.endpoints?.length ? [config.etcd.endpoints.join(', ')] : [];
   obs.databases = (config.databases ?? []).map((d) => ({ name: d.name, database: d.database, address: `${d.host ?? '127.0.0.1'}:${d.port ?? 5432}` }));
-  obs.prometheus = (config.prometheus ?? []).map((p) => ({ name: registryHost(p.url), url: p.url }));
+  obs.prometheus = (config.prometheus ?? []).map((p) => ({ name: prometheusName(p), url: p.url }));
   return { observations: obs, warnings };
 }
