@@ -39,9 +39,14 @@ function inside(root: string, p: string): boolean {
 
 const isRoot = process.getuid?.() === 0;
 
+/**
+ * Seconds for utimes. Node passes a double, which holds about a quarter of a microsecond at
+ * today's times: round to the microsecond and aim at its middle so the kernel gets that µs.
+ */
 function seconds(t: string | undefined): number | undefined {
   if (!t) return undefined;
-  return Number(parseTime(t)) / 1e9;
+  const us = parseTime(t) / 1000n;
+  return Number(us) / 1e6 + 5e-7;
 }
 
 class Restorer {

@@ -118,8 +118,63 @@ export function goJsonString(s: string): string {
 
 const str = goJsonString;
 
+const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+
+/**
+ * Go's strconv.Quote without the outer quotes. restic 0.14 stores node names this way inside
+ * the JSON (node.go, MarshalJSON), so a name with a backslash or a newline is escaped twice.
+ */
+export function goQuoteInner(s: string): string {
+  return s.replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]|["\\]/gu, (c) => {
+    const e = GO_ESCAPES[c];
+    if (e) return e;
+    const cp = c.codePointAt(0)!;
+    if (cp < 0x80) return '\\x' + cp.toString(16).padStart(2, '0');
+    if (cp > 0xffff) return '\\U' + cp.toString(16).padStart(8, '0');
+    return '\\u' + cp.toString(16).padStart(4, '0');
+  });
+}
+
+const GO_UNESCAPES: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92, "'": 39, '"': 34 };
+
+/** Reverses goQuoteInner (Go's strconv.Unquote of the quoted text). */
+export function goUnquoteInner(s: string): string {
+  if (!s.includes('\\')) return s;
+  const bytes: number[] = [];
+  const pushCp = (cp: number) => bytes.push(...Buffer.from(String.fromCodePoint(cp)));
+  for (let i = 0; i < s.length; ) {
+    const cp = s.codePointAt(i)!;
+    const w = cp > 0xffff ? 2 : 1;
+    if (cp !== 92) {
+      pushCp(cp);
+      i += w;
+      continue;
+    }
+    const c = s[i + 1] ?? '';
+    if (c in GO_UNESCAPES) {
+      bytes.push(GO_UNESCAPES[c]!);
+      i += 2;
+    } else if (c === 'x') {
+      bytes.push(parseInt(s.slice(i + 2, i + 4), 16));
+      i += 4;
+    } else if (c === 'u') {
+      pushCp(parseInt(s.slice(i + 2, i + 6), 16));
+      i += 6;
+    } else if (c === 'U') {
+      pushCp(parseInt(s.slice(i + 2, i + 10), 16));
+      i += 10;
+    } else if (c >= '0' && c <= '7') {
+      bytes.push(parseInt(s.slice(i + 1, i + 4), 8));
+      i += 4;
+    } else {
+      throw new Error(`invalid escape in node name ${JSON.stringify(s)}`);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 function encodeNode(n: Node): string {
-  const f: string[] = [`"name":${str(n.name)}`, `"type":${str(n.type)}`];
+  const f: string[] = [`"name":${str(goQuoteInner(n.name))}`, `"type":${str(n.type)}`];
   if (n.mode) f.push(`"mode":${n.mode}`);
   f.push(`"mtime":${str(n.mtime ?? '0001-01-01T00:00:00Z')}`);
   f.push(`"atime":${str(n.atime ?? '0001-01-01T00:00:00Z')}`);
@@ -154,5 +209,6 @@ export function encodeTree(nodes: Node[]): Buffer {
 export function decodeTree(bytes: Uint8Array): Tree {
   const t = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Tree;
   if (!t || !Array.isArray(t.nodes)) throw new Error('tree blob holds no node list');
+  for (const n of t.nodes) n.name = goUnquoteInner(n.name);
   return t;
 }
