@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../engine/config/load.ts';
 import type { LifeboatConfig } from '../engine/config/schema.ts';
-import { KubeconfigError, resolveKubeTarget, type KubeTarget } from '../engine/kube/kubeconfig.ts';
+import type { KubeTarget } from '../engine/kube/kubeconfig.ts';
 import type { CommandContext } from './command.ts';
 import { CliError, UsageError } from './errors.ts';
 
@@ -39,7 +39,9 @@ export function loadEnvironmentConfig(ctx: CommandContext): { config: LifeboatCo
  * The config file and the cluster, as the flags, the environment and lifeboat.yaml name them.
  * With `needCluster`, having no cluster at all is an error that says how to name one.
  */
-export function loadEnvironment(ctx: CommandContext, opts: { needCluster?: boolean } = {}): Environment {
+export async function loadEnvironment(ctx: CommandContext, opts: { needCluster?: boolean } = {}): Promise<Environment> {
+  // Loaded here: the Kubernetes client takes a second to load, and `lab up` should not wait for it.
+  const { KubeconfigError, resolveKubeTarget } = await import('../engine/kube/kubeconfig.ts');
   const { config, file } = loadEnvironmentConfig(ctx);
   let kube: KubeTarget | undefined;
   try {

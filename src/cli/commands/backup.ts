@@ -45,7 +45,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     const { runBackup } = await import('../../engine/backup/backup.ts');
     const { ProgressPrinter } = await import('../progress-printer.ts');
     const { formatBytes } = await import('../../components/format.ts');
-    const env = loadEnvironment(ctx);
+    const env = await loadEnvironment(ctx);
     let plan;
     try {
       plan = await planBackup({

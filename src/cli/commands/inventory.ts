@@ -20,7 +20,7 @@ Exit code 0 whatever the verdicts; use --json for scripts.`,
     const { openInventoryInputs } = await import('../inventory-inputs.ts');
     const { buildInventory } = await import('../../engine/inventory/build.ts');
     const { formatAge, formatPercent } = await import('../../components/format.ts');
-    const env = loadEnvironment(ctx);
+    const env = await loadEnvironment(ctx);
     const inputs = await openInventoryInputs(ctx, env);
     let inventory;
     try {
