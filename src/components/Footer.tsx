@@ -1,14 +1,20 @@
 import React from 'react';
 import { Text } from 'ink';
-import type { KeyBinding } from '../screens/keys.ts';
+import { hintsFor, type Mode, type Scope } from '../screens/keys.ts';
 import type { Theme } from './theme.ts';
 
-/** Key hints, from the same registry that binds the keys. */
-export function Footer({ bindings, theme, width }: { bindings: KeyBinding[]; theme: Theme; width: number }) {
-  const hints = bindings.filter((b) => b.hint).map((b) => `<${b.hint}> ${b.description.split(/[,(]/)[0]!.trim()}`);
+/** Key hints for what is in front, from the same registry that binds the keys. */
+export function Footer({ mode, scopes, theme, width }: { mode: Mode; scopes: Scope[]; theme: Theme; width: number }) {
+  const hints = hintsFor(mode, scopes);
+  let line = '';
+  for (const h of hints) {
+    const next = line ? `${line} ${h}` : h;
+    if (next.length > width) break;
+    line = next;
+  }
   return (
     <Text color={theme.dim} wrap="truncate">
-      {hints.join('  ').slice(0, width)}
+      {line}
     </Text>
   );
 }

@@ -1,25 +1,28 @@
-import React from 'react';
-import { Box, Text } from 'ink';
-import type { KeyBinding } from '../screens/keys.ts';
+import { KEY_BINDINGS, PROMPT_COMMANDS, type KeyBinding, type Scope } from '../screens/keys.ts';
 
-/** The `?` help, made from the key registry. */
-export function HelpView({ bindings }: { bindings: KeyBinding[] }) {
-  const groups = [...new Set(bindings.map((b) => b.group))];
-  return (
-    <Box flexDirection="column">
-      <Text bold>Keys</Text>
-      {groups.map((g) => (
-        <Box key={g} flexDirection="column" marginTop={1}>
-          <Text underline>{g}</Text>
-          {bindings
-            .filter((b) => b.group === g)
-            .map((b) => (
-              <Text key={b.command}>
-                {`  ${b.keys.join(', ').padEnd(18)} ${b.description}`}
-              </Text>
-            ))}
-        </Box>
-      ))}
-    </Box>
-  );
+// The `?` help, made from the key registry (every binding, grouped by where it works) and the
+// `:` commands; shown in a Pager so it scrolls at 80x24.
+
+const SECTIONS: { scope: Scope; title: string }[] = [
+  { scope: 'global', title: 'Everywhere' },
+  { scope: 'list', title: 'Lists' },
+  { scope: 'inventory', title: 'Inventory' },
+  { scope: 'backup', title: 'Backup' },
+  { scope: 'backups', title: 'Backups' },
+  { scope: 'prompt', title: 'After : or /' },
+  { scope: 'dialog', title: 'In a question' },
+];
+
+export function helpLines(bindings: KeyBinding[] = KEY_BINDINGS): string[] {
+  const out: string[] = [];
+  for (const s of SECTIONS) {
+    const group = bindings.filter((b) => b.scope === s.scope);
+    if (group.length === 0) continue;
+    out.push(s.title);
+    for (const b of group) out.push(`  ${b.keys.join(', ').padEnd(18)} ${b.description}`);
+    out.push('');
+  }
+  out.push('Commands (type : then the name, enter)');
+  for (const c of PROMPT_COMMANDS) out.push(`  ${c.names.map((n) => `:${n}`).join(', ').padEnd(18)} ${c.description}`);
+  return out;
 }

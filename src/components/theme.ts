@@ -1,6 +1,20 @@
 // Semantic colours and glyphs. Chalk ignores NO_COLOR, so the theme decides: with NO_COLOR
 // (or --no-color) every colour is dropped, and meaning is always carried by a glyph or a word.
 
+export interface Glyphs {
+  ok: string;
+  warn: string;
+  danger: string;
+  skip: string;
+  pending: string;
+  running: string;
+  cursor: string;
+  mark: string;
+  barFull: string;
+  barEmpty: string;
+  rule: string;
+}
+
 export interface Theme {
   color: boolean;
   ok?: string;
@@ -8,11 +22,12 @@ export interface Theme {
   danger?: string;
   dim?: string;
   accent?: string;
-  glyph: { ok: string; warn: string; danger: string; skip: string; pending: string; cursor: string; mark: string };
+  glyph: Glyphs;
 }
 
-const UNICODE = { ok: '✔', warn: '!', danger: '✖', skip: '○', pending: '…', cursor: '>', mark: '●' };
-const ASCII = { ok: 'OK', warn: '!', danger: 'X', skip: '-', pending: '..', cursor: '>', mark: '*' };
+// Single-width BMP glyphs only (emoji and "ambiguous" symbols misalign tables in some terminals).
+const UNICODE: Glyphs = { ok: '✔', warn: '!', danger: '✖', skip: '○', pending: '…', running: '»', cursor: '>', mark: '●', barFull: '█', barEmpty: '·', rule: '─' };
+const ASCII: Glyphs = { ok: 'OK', warn: '!', danger: 'X', skip: '-', pending: '..', running: '>', cursor: '>', mark: '*', barFull: '#', barEmpty: '.', rule: '-' };
 
 export function makeTheme(opts: { noColor: boolean; ascii?: boolean }): Theme {
   const glyph = opts.ascii ? ASCII : UNICODE;
@@ -23,4 +38,9 @@ export function makeTheme(opts: { noColor: boolean; ascii?: boolean }): Theme {
 
 export function noColorRequested(env: NodeJS.ProcessEnv, flag = false): boolean {
   return flag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb' || env.FORCE_COLOR === '0';
+}
+
+/** The colour for a status level: a word or glyph always goes with it. */
+export function levelColor(theme: Theme, level: 'ok' | 'warn' | 'danger' | 'dim' | undefined): string | undefined {
+  return level ? theme[level] : undefined;
 }
