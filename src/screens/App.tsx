@@ -1,63 +1,89 @@
-import React, { useCallback, useEffect, useState } from 'react';
-import { Box, Text, useApp, useInput, useStdin } from 'ink';
-import type { ProbeResult } from '../engine/environment/probe.ts';
+import React, { useCallback, useMemo, useRef, useState } from 'react';
+import { Box, useApp } from 'ink';
+import { ConfirmDialog, type Dialog } from '../components/ConfirmDialog.tsx';
 import { Footer } from '../components/Footer.tsx';
-import { HelpView } from '../components/HelpView.tsx';
+import { Header } from '../components/Header.tsx';
+import { PromptLine, type Prompt } from '../components/PromptLine.tsx';
 import { StatusLine, type Message } from '../components/StatusLine.tsx';
+import { TooSmall, tooSmall } from '../components/TooSmall.tsx';
 import type { Theme } from '../components/theme.ts';
-import { ConnectionsScreen } from './ConnectionsScreen.tsx';
-import { commandFor, KEY_BINDINGS, keyName } from './keys.ts';
+import type { CommandSlot } from './commandSlot.ts';
+import { scopesFor } from './keys.ts';
+import { scopeOf, viewName, type View } from './router.ts';
+import { Screen } from './Screen.tsx';
 import type { TuiServices } from './services.ts';
+import { BackupStore } from './state/backupStore.ts';
+import { useAppData } from './useAppData.ts';
+import { modeOf, useShellKeys } from './useShellKeys.ts';
 import { useTerminalSize } from './useTerminalSize.ts';
 
-/** The shell: header, the current screen, one message line and the key hints. */
-export function App({ services, theme }: { services: TuiServices; theme: Theme }) {
+// Rows the shell itself takes: two header lines, the message line, the footer, and one spare
+// (the root is rows - 1 high, because a frame as tall as the terminal makes Ink clear the screen
+// on every frame).
+const CHROME_ROWS = 5;
+
+/** The shell: header, the screen in front (with its title), one message line and the key hints. */
+export function App({ services, theme, store: given }: { services: TuiServices; theme: Theme; store?: BackupStore }) {
   const { exit } = useApp();
-  const { isRawModeSupported } = useStdin();
   const { columns, rows } = useTerminalSize();
-  const [results, setResults] = useState<ProbeResult[]>();
+  const store = useMemo(() => given ?? new BackupStore(), [given]);
   const [message, setMessage] = useState<Message>();
-  const [help, setHelp] = useState(false);
+  const data = useAppData(services, store, setMessage);
+  const [stack, setStack] = useState<View[]>([{ screen: 'inventory' }]);
+  const [prompt, setPromptState] = useState<Prompt>();
+  const [dialog, setDialogState] = useState<Dialog>();
+  // Mirrors of prompt and dialog that the key handler reads, so a burst of keys sees each change.
+  const open = useRef<{ prompt?: Prompt; dialog?: Dialog }>({});
+  const setPrompt = useCallback((p: Prompt | undefined) => setPromptState((open.current.prompt = p)), []);
+  const setDialog = useCallback((d: Dialog | undefined) => setDialogState((open.current.dialog = d)), []);
+  const [filters, setFilters] = useState<Record<string, string>>({});
+  const [marks, setMarks] = useState<ReadonlySet<string>>(new Set());
+  const slot = useRef<CommandSlot['current']>(null);
+  const view = stack.at(-1)!;
+  const mode = modeOf(prompt, dialog);
+  const scopes = scopesFor(mode, scopeOf(view));
+  const small = tooSmall(columns, rows);
 
-  const refresh = useCallback(() => {
-    setResults(undefined);
-    services.probe().then(
-      (r) => {
-        setResults(r);
-        const down = r.filter((x) => !x.ok).length;
-        setMessage(down ? { level: 'warn', text: `${down} of ${r.length} sources do not answer` } : { level: 'info', text: `${r.length} sources answer` });
-      },
-      (e: Error) => setMessage({ level: 'error', text: e.message }),
+  const go = useCallback((v: View) => setStack((s) => (v.screen === 'manifest' || v.screen === 'help' ? [...s, v] : [v])), []);
+  const back = useCallback(() => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)), []);
+  const onMark = useCallback((id: string) => setMarks((m) => {
+    const next = new Set(m);
+    if (!next.delete(id)) next.add(id);
+    return next;
+  }), []);
+
+  useShellKeys({
+    view, current: () => open.current, filter: filters[view.screen] ?? '', tooSmall: small, slot,
+    services, store, inventory: data.inventory.value, marks,
+    clearMarks: () => setMarks(new Set()),
+    setDialog, setMessage, setPrompt, go, back, exit, reload: data.reload,
+    setFilter: (text) => setFilters((f) => ({ ...f, [view.screen]: text })),
+  });
+
+  const height = Math.max(rows - 1, 1);
+  if (small) {
+    return (
+      <Box flexDirection="column" width={columns} height={height}>
+        <TooSmall columns={columns} rows={rows} theme={theme} />
+      </Box>
     );
-  }, [services]);
-  useEffect(refresh, [refresh]);
-
-  useInput(
-    (input, key) => {
-      const command = commandFor(keyName(input, key));
-      if (command === 'quit') exit();
-      else if (command === 'help') setHelp((h) => !h);
-      else if (command === 'back') setHelp(false);
-      else if (command === 'refresh') refresh();
-    },
-    { isActive: isRawModeSupported },
-  );
-
-  // rows - 1: a frame as tall as the terminal makes Ink clear the screen on every frame.
+  }
+  const bodyHeight = height - CHROME_ROWS + 1;
   return (
-    <Box flexDirection="column" width={columns} height={Math.max(rows - 1, 1)}>
-      <Box justifyContent="space-between">
-        <Text bold color={theme.accent}>
-          lifeboat
-        </Text>
-        <Text wrap="truncate">{`context: ${services.context ?? '(no cluster)'}  config: ${services.configFile ?? '(none)'}`}</Text>
+    <Box flexDirection="column" width={columns} height={height}>
+      <Header facts={{ context: services.context, repository: services.repository, newest: data.newest, coverage: data.inventory.value?.coverage, now: Date.now() }} theme={theme} width={columns} />
+      <Box flexDirection="column" height={bodyHeight} overflow="hidden">
+        {dialog ? <ConfirmDialog dialog={dialog} theme={theme} width={columns} /> : null}
+        <Box display={dialog ? 'none' : 'flex'} flexDirection="column">
+          <Screen
+            view={view} crumbs={stack.slice(0, -1).map(viewName)} services={services} store={store} data={data}
+            marks={marks} onMark={onMark} filter={filters[view.screen] ?? ''} go={go} slot={slot}
+            height={bodyHeight} width={columns} theme={theme}
+          />
+        </Box>
       </Box>
-      <Text color={theme.dim}>{help ? 'help' : 'sources'}</Text>
-      <Box flexDirection="column" flexGrow={1} overflow="hidden">
-        {help ? <HelpView bindings={KEY_BINDINGS} /> : <ConnectionsScreen results={results} theme={theme} width={columns} />}
-      </Box>
-      <StatusLine message={message} theme={theme} />
-      <Footer bindings={KEY_BINDINGS} theme={theme} width={columns} />
+      {prompt ? <PromptLine prompt={prompt} theme={theme} width={columns} /> : <StatusLine message={message} theme={theme} />}
+      <Footer mode={mode} scopes={scopes} theme={theme} width={columns} />
     </Box>
   );
 }

@@ -3,22 +3,15 @@ import { render } from 'ink';
 import type { CommandContext } from '../cli/command.ts';
 import { makeTheme, noColorRequested } from '../components/theme.ts';
 import { App } from './App.tsx';
-import type { TuiServices } from './services.ts';
+import { engineServices } from './engineServices.ts';
 
 const ALT_SCREEN_ON = '\x1b[?1049h';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 
 /** Runs the TUI on the alternate screen and restores the terminal on every way out. */
 export async function runTui(ctx: CommandContext): Promise<number> {
-  const { loadEnvironment } = await import('../cli/environment.ts');
-  const { endpointsOf } = await import('../engine/environment/endpoints.ts');
-  const { probeEndpoints } = await import('../engine/environment/probe.ts');
-  const env = loadEnvironment(ctx);
-  const services: TuiServices = {
-    context: env.kube?.context,
-    configFile: env.configFile,
-    probe: () => probeEndpoints(endpointsOf(env.config, env.kube, ctx.env), env.kube),
-  };
+  // The engine sits behind TuiServices: see engineServices.ts for what is plugged in and what is not.
+  const services = await engineServices(ctx);
   const theme = makeTheme({ noColor: noColorRequested(ctx.env, ctx.globals.noColor) });
   const stdout = ctx.stdout as NodeJS.WriteStream;
   stdout.write(ALT_SCREEN_ON);
@@ -31,6 +24,7 @@ export async function runTui(ctx: CommandContext): Promise<number> {
       exitOnCtrlC: false,
       patchConsole: false,
       maxFps: 15,
+      incrementalRendering: true,
     });
     await app.waitUntilExit();
   } finally {

@@ -54,6 +54,8 @@ export const KEYS = {
   ctrlR: '\u0012',
   ctrlF: '\u0006',
   ctrlB: '\u0002',
+  ctrlD: '\u0004',
+  ctrlU: '\u0015',
   pageDown: '\u001B[6~',
   pageUp: '\u001B[5~',
   space: ' ',

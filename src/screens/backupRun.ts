@@ -1,0 +1,52 @@
+import type { JobEvent, JobEventListener } from '../engine/jobs/events.ts';
+import type { JobResult } from '../engine/jobs/runner.ts';
+import type { BackupRun, BackupSummary, JobOutcome } from './services.ts';
+
+// The glue between the engine's way of running a backup (a function taking a signal and an
+// event callback) and the UI's BackupRun (subscribe, cancel, done). Events that come before the
+// first subscriber are kept and replayed to it, so no start event is ever lost.
+
+export function backupRun(start: (opts: { signal: AbortSignal; onEvent: JobEventListener }) => Promise<BackupSummary>): BackupRun {
+  const controller = new AbortController();
+  const listeners = new Set<JobEventListener>();
+  let early: JobEvent[] | undefined = [];
+  const onEvent = (e: JobEvent) => {
+    if (early) early.push(e);
+    for (const l of listeners) l(e);
+  };
+  // Started on the next microtask, after the caller had its chance to subscribe.
+  const done = Promise.resolve().then(() => start({ signal: controller.signal, onEvent }));
+  return {
+    events(listener) {
+      if (early) {
+        for (const e of early) listener(e);
+        early = undefined;
+      }
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    cancel: () => controller.abort(new Error('cancelled by the user')),
+    done,
+  };
+}
+
+/** A job's outcome from the runner's result (a source's result gives the skipped count). */
+export function outcomeOf(r: JobResult): JobOutcome {
+  const value = r.value as { skipped?: unknown[]; bytes?: number; items?: number } | undefined;
+  return {
+    job: r.id,
+    title: r.title,
+    status: r.status,
+    error: r.error,
+    bytes: value?.bytes ?? r.counts.bytesDone,
+    items: value?.items ?? r.counts.itemsDone,
+    skipped: Array.isArray(value?.skipped) ? value.skipped.length : 0,
+    warnings: r.warnings.length,
+  };
+}
+
+/** Complete only when every job is ok. */
+export function summaryOf(results: JobResult[], snapshotId?: string): BackupSummary {
+  const jobs = results.map(outcomeOf);
+  return { snapshotId, status: jobs.every((j) => j.status === 'ok') ? 'complete' : 'partial', jobs };
+}

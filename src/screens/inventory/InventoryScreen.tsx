@@ -1,0 +1,95 @@
+import React, { useMemo, useState } from 'react';
+import { Box, Text } from 'ink';
+import type { Inventory } from '../../engine/inventory/types.ts';
+import { TitleBar } from '../../components/Header.tsx';
+import { formatCount } from '../../components/format.ts';
+import { Table, type Column } from '../../components/Table.tsx';
+import type { Theme } from '../../components/theme.ts';
+import { useCommandHandler, type CommandSlot } from '../commandSlot.ts';
+import { useListNav } from '../state/listNav.ts';
+import { DetailsPane, DETAILS_HEIGHT } from './DetailsPane.tsx';
+import { inventoryRows, verdictCounts, visibleRows, type InventoryRow } from './rows.ts';
+
+export interface InventoryScreenProps {
+  inventory?: Inventory;
+  error?: string;
+  marks: ReadonlySet<string>;
+  onMark(id: string): void;
+  filter: string;
+  crumbs: string[];
+  slot: CommandSlot;
+  height: number;
+  width: number;
+  theme: Theme;
+}
+
+/**
+ * What needs a backup, what is covered, what is at risk and what can be skipped, grouped by
+ * namespace and kind, then Docker, etcd, registries, databases and Prometheus. Windowed, so
+ * 20,000 items cost what a screenful costs; the pane below says why for the row under the cursor.
+ */
+export function InventoryScreen(p: InventoryScreenProps) {
+  const { theme } = p;
+  const [hideSkippable, setHideSkippable] = useState(false);
+  const all = useMemo(() => inventoryRows(p.inventory?.items ?? [], Date.now()), [p.inventory]);
+  const rows = useMemo(() => visibleRows(all, { hideSkippable, filter: p.filter }), [all, hideSkippable, p.filter]);
+  const tableHeight = Math.max(1, p.height - 2 - DETAILS_HEIGHT);
+  const nav = useListNav(rows.length, tableHeight);
+  const columns = useMemo(() => inventoryColumns(theme), [theme]);
+
+  useCommandHandler(p.slot, (command) => {
+    if (command === 'toggleSkippable') {
+      setHideSkippable((h) => !h);
+      return true;
+    }
+    if (command === 'mark') {
+      const row = rows[nav.cursor];
+      if (row) p.onMark(row.item.id);
+      if (row) nav.handle('down');
+      return true;
+    }
+    return nav.handle(command);
+  });
+
+  const scope = hideSkippable ? 'no skippable' : 'all';
+  const title = `inventory(${scope})[${formatCount(rows.length)}]${p.filter ? ` </${p.filter}>` : ''}${p.marks.size ? ` ${p.marks.size} marked` : ''}`;
+  const counts = verdictCounts(all);
+  const summary = `${formatCount(counts['needs-backup'])} need backup · ${formatCount(counts['at-risk'])} at risk · ${formatCount(counts.skippable)} skippable`;
+  return (
+    <Box flexDirection="column" height={p.height}>
+      <TitleBar crumbs={p.crumbs} title={title} theme={theme} width={p.width} />
+      {!p.inventory ? (
+        <Text>{p.error ? `could not read the inventory: ${p.error}` : `${theme.glyph.pending} reading the inventory...`}</Text>
+      ) : (
+        <>
+          <Box height={tableHeight + 1} flexDirection="column">
+            <Table
+              rows={rows}
+              columns={columns}
+              cursor={nav.cursor}
+              offset={nav.offset}
+              height={tableHeight}
+              width={p.width}
+              theme={theme}
+              rowKey={(r) => r.item.id}
+              marked={(r) => p.marks.has(r.item.id)}
+              color={(r) => theme[r.level]}
+              empty={p.filter ? `nothing matches /${p.filter} (esc clears the filter)` : 'nothing found'}
+            />
+          </Box>
+          <DetailsPane row={rows[nav.cursor]} summary={summary} theme={theme} width={p.width} />
+        </>
+      )}
+    </Box>
+  );
+}
+
+function inventoryColumns(theme: Theme): Column<InventoryRow>[] {
+  return [
+    { title: 'verdict', cell: (r) => `${theme.glyph[r.glyph]} ${r.verdict}` },
+    { title: 'group', cell: (r) => r.item.group, max: 12 },
+    { title: 'kind', cell: (r) => r.item.kind, max: 12 },
+    { title: 'name', cell: (r) => r.item.name, max: 22 },
+    { title: 'coverage / reason', cell: (r) => r.note, flex: true },
+  ];
+}

@@ -1,0 +1,106 @@
+import { useRef } from 'react';
+import { useInput, useStdin } from 'ink';
+import type { Dialog } from '../components/ConfirmDialog.tsx';
+import type { Prompt } from '../components/PromptLine.tsx';
+import type { CommandSlot } from './commandSlot.ts';
+import { commandFor, keyName, scopesFor, type KeyCommand, type Mode } from './keys.ts';
+import { filterable, runPromptCommand, scopeOf, type View } from './router.ts';
+import { askBackup, askCancel, quit, type ShellDeps } from './shellActions.ts';
+
+export interface ShellKeyState extends ShellDeps {
+  view: View;
+  /** Read at each key, not from the render: keys typed in one burst come before the next render. */
+  current(): { prompt?: Prompt; dialog?: Dialog };
+  filter: string;
+  tooSmall: boolean;
+  slot: CommandSlot;
+  setPrompt(p: Prompt | undefined): void;
+  setFilter(text: string): void;
+  back(): void;
+  reload(): void;
+}
+
+/**
+ * The one owner of stdin: every key is named, resolved through the registry by mode and scope,
+ * offered to the screen in front, and otherwise handled here. Text typed after `:` or `/` is
+ * taken as text. Below the minimum size only quitting works.
+ */
+export function useShellKeys(state: ShellKeyState): void {
+  const { isRawModeSupported } = useStdin();
+  // The newest render's state, so the handler never acts on a stale closure.
+  const latest = useRef(state);
+  latest.current = state;
+  useInput(
+    (input, key) => {
+      const s = latest.current;
+      const { prompt, dialog } = s.current();
+      const mode = modeOf(prompt, dialog);
+      const command = commandFor(keyName(input, key), mode, scopesFor(mode, scopeOf(s.view)));
+      if (s.tooSmall) {
+        if (command === 'quit' || command === 'interrupt') quit(s);
+        return;
+      }
+      if (dialog) return onDialog(s, dialog, command);
+      if (prompt) return onPrompt(s, prompt, command, input, key.ctrl || key.meta);
+      if (command && !s.slot.current?.(command)) onNormal(s, command);
+    },
+    { isActive: isRawModeSupported === true },
+  );
+}
+
+/** The key mode follows from what is open: a dialog, else a prompt, else normal. */
+export function modeOf(prompt?: Prompt, dialog?: Dialog): Mode {
+  return dialog ? 'dialog' : prompt ? (prompt.kind === ':' ? 'command' : 'filter') : 'normal';
+}
+
+function onDialog(s: ShellKeyState, d: Dialog, command: KeyCommand | undefined): void {
+  if (command !== 'confirm' && command !== 'deny') return;
+  s.setDialog(undefined);
+  if (command === 'confirm') d.onConfirm();
+}
+
+function onPrompt(s: ShellKeyState, p: Prompt, command: KeyCommand | undefined, input: string, modified?: boolean): void {
+  if (command === 'erase') return s.setPrompt({ ...p, text: p.text.slice(0, -1) });
+  if (command === 'dismiss') {
+    if (p.kind === '/') s.setFilter('');
+    return s.setPrompt(undefined);
+  }
+  if (command === 'submit') {
+    s.setPrompt(undefined);
+    if (p.kind === '/') return s.setFilter(p.text.trim());
+    const action = runPromptCommand(p.text);
+    if ('quit' in action) return quit(s);
+    if ('go' in action) return s.go(action.go);
+    return s.setMessage(action.message);
+  }
+  // Printable text only: stray escape-sequence tails and control keys are dropped.
+  if (!modified && input && !/[\u0000-\u001f\u007f]/.test(input)) s.setPrompt({ ...p, text: p.text + input });
+}
+
+function onNormal(s: ShellKeyState, command: KeyCommand): void {
+  switch (command) {
+    case 'quit':
+      return quit(s);
+    case 'interrupt':
+      return s.store.running ? askCancel(s) : s.exit();
+    case 'cancel':
+      return askCancel(s);
+    case 'backup':
+      return askBackup(s);
+    case 'help':
+      return s.view.screen === 'help' ? s.back() : s.go({ screen: 'help' });
+    case 'commandMode':
+      return s.setPrompt({ kind: ':', text: '' });
+    case 'filterMode':
+      if (!filterable(s.view)) return s.setMessage({ level: 'info', text: 'nothing to filter here (/ works in :inventory and :backups)' });
+      return s.setPrompt({ kind: '/', text: s.filter });
+    case 'refresh':
+      s.setMessage({ level: 'info', text: 'reading the inventory and the snapshots again...' });
+      return s.reload();
+    case 'back':
+      if (s.filter) return s.setFilter('');
+      return s.back();
+    default:
+      return;
+  }
+}

@@ -1,0 +1,129 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Inventory, InventoryItem } from '../../src/engine/inventory/types.ts';
+import { runJobs, type Job } from '../../src/engine/jobs/runner.ts';
+import { backupRun, summaryOf } from '../../src/screens/backupRun.ts';
+import type { SnapshotSummary, TuiServices } from '../../src/screens/services.ts';
+
+// Inventory data shaped like the seeded lab's, and services whose backups are real runs of
+// `runJobs` over small real jobs (hashing real bytes), so the screens see the runner's events.
+
+type Seed = Omit<InventoryItem, 'id'> & { id?: string };
+const SEEDS: Seed[] = [
+  { group: 'shop', kind: 'Deployment', name: 'api', namespace: 'shop', verdict: 'needs-backup', reason: 'a rebuild needs its spec', source: 'kubernetes' },
+  { group: 'shop', kind: 'Secret', name: 'db-password', namespace: 'shop', verdict: 'needs-backup', reason: 'a rebuild needs it; it exists nowhere else', source: 'kubernetes' },
+  { group: 'shop', kind: 'Pod', name: 'api-7d9f-x2x8p', namespace: 'shop', verdict: 'skippable', reason: 'owned by ReplicaSet api-7d9f: rebuilt from the template' },
+  { group: 'shop', kind: 'ReplicaSet', name: 'api-7d9f', namespace: 'shop', verdict: 'skippable', reason: 'owned by Deployment api' },
+  { group: 'default', kind: 'Pod', name: 'bare-pod', namespace: 'default', verdict: 'at-risk', reason: 'no controller: if it goes, nothing rebuilds it' },
+  { group: 'default', kind: 'Event', name: 'bare-pod.1800', namespace: 'default', verdict: 'skippable', reason: 'events are history, not state' },
+  { group: 'cluster', kind: 'CustomResourceDefinition', name: 'widgets.example.com', verdict: 'needs-backup', reason: 'custom resources need their definition', source: 'kubernetes' },
+  { group: 'docker', kind: 'Container', name: 'notes', verdict: 'at-risk', reason: 'keeps data in its writable layer: /data/notes.txt', details: { paths: '/data/notes.txt' } },
+  { group: 'docker', kind: 'Volume', name: 'pgdata', verdict: 'needs-backup', reason: 'a named volume holds data', source: 'volumes' },
+  { group: 'etcd', kind: 'etcd', name: '127.0.0.1:2379', verdict: 'needs-backup', reason: "the cluster's whole state", source: 'etcd' },
+  { group: 'registries', kind: 'Image', name: 'lab/busybox:1.36', verdict: 'needs-backup', reason: 'in use by shop/api', source: 'images' },
+  { group: 'databases', kind: 'Database', name: 'postgres/shop', verdict: 'needs-backup', reason: 'a database: dumped with pg_dump', source: 'databases' },
+  { group: 'prometheus', kind: 'Prometheus', name: 'prometheus.yml', verdict: 'needs-backup', reason: 'the scrape and alert configuration', source: 'prometheus' },
+];
+
+export function labItems(): InventoryItem[] {
+  return SEEDS.map((s) => ({ ...s, id: s.id ?? `${s.group}/${s.kind}/${s.name}` }));
+}
+
+/** An inventory with coverage from the snapshots that hold everything (after a full backup). */
+export function inventoryOf(items: InventoryItem[], backedUpAt?: { id: string; time: string }): Inventory {
+  const needs = items.filter((i) => i.verdict === 'needs-backup');
+  if (backedUpAt) for (const i of needs) i.covered = { snapshot: backedUpAt.id, time: backedUpAt.time, ageMs: Date.now() - Date.parse(backedUpAt.time), stale: false };
+  const covered = needs.filter((i) => i.covered).length;
+  return { items, coverage: { covered, total: needs.length, ratio: needs.length ? covered / needs.length : 1, stale: 0 }, generatedAt: new Date().toISOString(), warnings: [] };
+}
+
+/** n items over many namespaces, for the windowing tests. */
+export function manyItems(n: number): InventoryItem[] {
+  return Array.from({ length: n }, (_, i) => {
+    const v = (['needs-backup', 'skippable', 'at-risk'] as const)[i % 3]!;
+    return { id: `ns-${i % 97}/ConfigMap/cm-${i}`, group: `ns-${String(i % 97).padStart(2, '0')}`, kind: 'ConfigMap', name: `cm-${i}`, verdict: v, reason: `reason ${i}` };
+  });
+}
+
+/** A gate a job waits at, so a test can look at a backup in flight. */
+export function gate() {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
+const waitOrAbort = (p: Promise<void>, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    p.then(resolve);
+  });
+
+/** Hashes `chunks` real random chunks, reporting bytes (with or without a total). */
+function hashJob(id: string, title: string, chunks: number, opts: { total?: boolean; hold?: Promise<void>; warn?: string; fail?: string } = {}): Job {
+  return {
+    id,
+    title,
+    async run(ctx) {
+      const size = 64 * 1024;
+      const h = createHash('sha256');
+      for (let i = 0; i < chunks; i++) {
+        if (i === Math.floor(chunks / 2) && opts.hold) await waitOrAbort(opts.hold, ctx.signal);
+        if (i === 1 && opts.warn) ctx.warn(opts.warn);
+        if (i === 2 && opts.fail) throw new Error(opts.fail);
+        h.update(randomBytes(size));
+        ctx.progress({ phase: 'copying', bytesDone: (i + 1) * size, bytesTotal: opts.total === false ? undefined : chunks * size, itemsDone: i + 1, itemsTotal: chunks });
+        await new Promise((r) => setImmediate(r));
+      }
+      return { bytes: chunks * size, items: chunks, skipped: [], captured: [], digest: h.digest('hex') };
+    },
+  };
+}
+
+/** The six jobs of a full backup; `hold` keeps etcd (and volumes) running until opened. */
+export function labJobs(opts: { hold?: Promise<void>; failDatabases?: boolean } = {}): Job[] {
+  return [
+    hashJob('etcd', 'etcd', 16, { hold: opts.hold }),
+    hashJob('volumes', 'volumes', 12, { total: false, hold: opts.hold }),
+    hashJob('images', 'images', 8, { warn: 'lab/old:0.1 exists only in the local engine' }),
+    hashJob('kubernetes', 'Kubernetes objects', 10),
+    hashJob('prometheus', 'Prometheus', 4),
+    hashJob('databases', 'databases', 6, { fail: opts.failDatabases ? 'pg_dump: connection refused' : undefined }),
+  ];
+}
+
+/** Services over the fixtures: backups are real runJobs runs; a finished one covers everything. */
+export function labServices(opts: { jobs?: () => Job[]; items?: InventoryItem[]; snapshots?: SnapshotSummary[] } = {}) {
+  const items = opts.items ?? labItems();
+  const snapshots = [...(opts.snapshots ?? [])];
+  let newest: { id: string; time: string } | undefined;
+  const calls: { items?: string[] }[] = [];
+  let n = 0;
+  const services: TuiServices = {
+    context: 'lab',
+    configFile: '/lab/lifeboat.yaml',
+    repository: '/lab/repo',
+    probe: async () => [],
+    loadInventory: async () => inventoryOf(items.map((i) => ({ ...i })), newest),
+    listSnapshots: async () => [...snapshots],
+    readManifest: async (id) => ({ format: 'lifeboat-manifest/1', snapshot: id, status: 'complete', jobs: Array.from({ length: 30 }, (_, i) => ({ kind: `job-${i}`, status: 'ok', bytes: i * 1000 })) }),
+    startBackup(o) {
+      calls.push(o);
+      return backupRun(async ({ signal, onEvent }) => {
+        const results = await runJobs((opts.jobs ?? labJobs)(), { signal, onEvent, concurrency: 6, progressIntervalMs: 0 });
+        const summary = summaryOf(results, `${(++n).toString(16).padStart(8, 'c')}${'0'.repeat(56)}`);
+        if (summary.jobs.every((j) => j.status !== 'cancelled')) {
+          const time = new Date().toISOString();
+          snapshots.unshift({ id: summary.snapshotId!, shortId: summary.snapshotId!.slice(0, 8), time, tags: [], sources: ['etcd', 'kubernetes'], bytes: 3_000_000, status: summary.status });
+          newest = { id: summary.snapshotId!, time };
+        }
+        return summary;
+      });
+    },
+  };
+  return { services, calls, snapshots };
+}
+
+export const OLD_SNAPSHOTS: SnapshotSummary[] = [
+  { id: 'a1b2c3d4'.padEnd(64, '0'), shortId: 'a1b2c3d4', time: '2026-11-20T10:00:00Z', tags: [], sources: ['kubernetes', 'etcd'], bytes: 12_345_678, status: 'complete' },
+  { id: 'e5f6a7b8'.padEnd(64, '0'), shortId: 'e5f6a7b8', time: '2026-11-24T09:30:00Z', tags: ['nightly'], sources: ['kubernetes', 'etcd', 'volumes'], bytes: 98_765_432, status: 'partial' },
+];
