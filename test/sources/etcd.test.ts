@@ -1,32 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '../../src/lab/lab.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ETCD_SNAPSHOT_PATH, TrailingSha256, etcdSource } from '../../src/engine/sources/etcd.ts';
 import { createHash } from 'node:crypto';
-import { openTestRepository, recordingContext, type TestRepository } from './sink.ts';
+import { recordingContext, sourceTestEnvironment } from './sink.ts';
 
-let lab: Lab;
-let out: TestRepository;
-let tmp: string;
+const env = sourceTestEnvironment(['etcd'], 'etcd');
 
 beforeAll(async () => {
-  lab = await startLab({ owner: process.pid, services: ['etcd'] });
-  out = await openTestRepository();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-etcd-test-'));
-  const client = new Etcd3({ hosts: lab.services.etcd!.address });
+  const client = new Etcd3({ hosts: env.lab.services.etcd!.address });
   for (let i = 0; i < 300; i++) await client.put(`/registry/test/key-${i}`).value('x'.repeat(200 + i));
   for (let i = 0; i < 20; i++) await client.delete().key(`/registry/test/key-${i}`);
   client.close();
-});
-
-afterAll(async () => {
-  await out?.close();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  await lab?.stop();
 });
 
 function etcdctl(args: string[]): string {
@@ -46,11 +33,11 @@ describe('the etcd source', () => {
   });
 
   it('streams a snapshot that etcdctl snapshot status accepts, with the same revision', async () => {
-    const endpoint = lab.services.etcd!.address;
+    const endpoint = env.lab.services.etcd!.address;
     const ctx = recordingContext();
-    const result = await etcdSource({ endpoints: [endpoint] }).run(ctx, out.sink);
-    const file = path.join(tmp, 'snapshot.db');
-    fs.writeFileSync(file, await (await out.commit()).readFile(ETCD_SNAPSHOT_PATH));
+    const result = await etcdSource({ endpoints: [endpoint] }).run(ctx, env.out.sink);
+    const file = path.join(env.tmp, 'snapshot.db');
+    fs.writeFileSync(file, await (await env.out.commit()).readFile(ETCD_SNAPSHOT_PATH));
     const status = JSON.parse(etcdctl(['snapshot', 'status', file, '-w', 'json'])) as { revision: number; totalKey: number; totalSize: number };
     const details = result.details as { revision: number; keys: number; size: number; endpoint: string; version: string };
     expect(details.revision).toBe(status.revision);
@@ -72,7 +59,7 @@ describe('the etcd source', () => {
     const endpoint = 'http://127.0.0.1:1';
     const started = Date.now();
     const err = await etcdSource({ endpoints: [endpoint], timeoutMs: 3000 })
-      .run(recordingContext(), out.sink)
+      .run(recordingContext(), env.out.sink)
       .then(() => undefined, (e: Error) => e);
     expect(err?.message).toContain(endpoint);
     expect(err?.message).toMatch(/ECONNREFUSED|unavailable|connect/i);

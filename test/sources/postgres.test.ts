@@ -1,27 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '../../src/lab/lab.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../src/engine/config/schema.ts';
 import { databaseDumpPath, postgresSource } from '../../src/engine/sources/postgres.ts';
-import { openTestRepository, recordingContext, type TestRepository } from './sink.ts';
+import { recordingContext, sourceTestEnvironment } from './sink.ts';
 
-let lab: Lab;
-let out: TestRepository;
-let tmp: string;
+const env = sourceTestEnvironment(['postgres'], 'pg');
 let db: DatabaseConfig;
 
 function psql(database: string, sql: string): string {
-  return execFileSync('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c', sql], { env: { ...process.env, ...lab.env }, encoding: 'utf8' }).trim();
+  return execFileSync('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c', sql], { env: { ...process.env, ...env.lab.env }, encoding: 'utf8' }).trim();
 }
 
 beforeAll(async () => {
-  lab = await startLab({ owner: process.pid, services: ['postgres'] });
-  out = await openTestRepository();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-pg-test-'));
-  const pg = lab.services.postgres!;
+  const pg = env.lab.services.postgres!;
   db = { name: 'lab', kind: 'postgresql', host: '127.0.0.1', port: pg.port, user: pg.extra!.user!, database: pg.extra!.database! };
   psql(db.database, `
     CREATE TABLE orders (id serial PRIMARY KEY, customer text NOT NULL, total numeric(10,2), placed timestamptz DEFAULT now());
@@ -31,15 +24,9 @@ beforeAll(async () => {
     ANALYZE;`);
 });
 
-afterAll(async () => {
-  await out?.close();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  await lab?.stop();
-});
-
 /** A stand-in pg_dump: a shell script. */
 function fakeProgram(name: string, body: string): string {
-  const file = path.join(tmp, name);
+  const file = path.join(env.tmp, name);
   fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return file;
 }
@@ -47,7 +34,7 @@ function fakeProgram(name: string, body: string): string {
 describe('the PostgreSQL source', () => {
   it('streams a pg_dump that restores into an empty database with the same rows', async () => {
     const ctx = recordingContext();
-    const result = await postgresSource({ databases: [db] }).run(ctx, out.sink);
+    const result = await postgresSource({ databases: [db] }).run(ctx, env.out.sink);
     expect(result.captured).toHaveLength(1);
     const item = result.captured[0]!;
     expect(item.path).toBe('/databases/lab/lab.dump');
@@ -55,11 +42,11 @@ describe('the PostgreSQL source', () => {
     expect(String(item.details!.serverVersion)).toMatch(/^\d+/);
     expect(ctx.counts).toMatchObject({ itemsDone: 1, itemsTotal: 1, bytesDone: item.bytes });
 
-    const dump = path.join(tmp, 'lab.dump');
-    fs.writeFileSync(dump, await (await out.commit()).readFile(databaseDumpPath(db)));
+    const dump = path.join(env.tmp, 'lab.dump');
+    fs.writeFileSync(dump, await (await env.out.commit()).readFile(databaseDumpPath(db)));
     expect(fs.statSync(dump).size).toBe(item.bytes);
     psql('postgres', 'CREATE DATABASE restored');
-    execFileSync('pg_restore', ['--no-owner', '--exit-on-error', '-d', 'restored', dump], { env: { ...process.env, ...lab.env } });
+    execFileSync('pg_restore', ['--no-owner', '--exit-on-error', '-d', 'restored', dump], { env: { ...process.env, ...env.lab.env } });
     const rows = (database: string) =>
       psql(database, `SELECT count(*), sum(total), md5(string_agg(customer || total, ',' ORDER BY id)) FROM orders`) +
       psql(database, `SELECT md5(string_agg(coalesce(body, '<null>'), ',' ORDER BY id)) FROM notes`);
@@ -70,29 +57,29 @@ describe('the PostgreSQL source', () => {
   it("fails the job with pg_dump's last error line", async () => {
     const missing = { ...db, name: 'gone', database: 'no_such_db' };
     const err = await postgresSource({ databases: [missing] })
-      .run(recordingContext(), out.sink)
+      .run(recordingContext(), env.out.sink)
       .then(() => undefined, (e: Error) => e);
     expect(err?.message).toContain("database 'gone'");
     expect(err?.message).toMatch(/database "no_such_db" does not exist/);
 
     const failing = fakeProgram('pg_dump_fails', 'echo "pg_dump: dumping..." >&2; echo "pg_dump: error: query failed: permission denied for table secrets" >&2; exit 1');
     const err2 = await postgresSource({ databases: [db], pgDump: failing })
-      .run(recordingContext(), out.sink)
+      .run(recordingContext(), env.out.sink)
       .then(() => undefined, (e: Error) => e);
     expect(err2?.message).toMatch(/permission denied for table secrets$/);
     // A failed dump is not in the snapshot.
-    const snap = await out.commit();
+    const snap = await env.out.commit();
     await expect(snap.readFile(databaseDumpPath(missing))).rejects.toThrow(/no \/databases/);
     await expect(snap.readFile(databaseDumpPath(db))).rejects.toThrow(/no \/databases/);
   });
 
   it('hands the password to pg_dump in its environment only', async () => {
-    const passwordFile = path.join(tmp, 'pw');
+    const passwordFile = path.join(env.tmp, 'pw');
     fs.writeFileSync(passwordFile, 's3cret\n', { mode: 0o600 });
     const spy = fakeProgram('pg_dump_env', 'printf "%s|%s" "$PGPASSWORD" "$*"');
     const ctx = recordingContext();
-    await postgresSource({ databases: [{ ...db, passwordFile }], pgDump: spy }).run(ctx, out.sink);
-    const text = (await (await out.commit()).readFile(databaseDumpPath(db))).toString();
+    await postgresSource({ databases: [{ ...db, passwordFile }], pgDump: spy }).run(ctx, env.out.sink);
+    const text = (await (await env.out.commit()).readFile(databaseDumpPath(db))).toString();
     const [password, args] = text.split('|');
     expect(password).toBe('s3cret');
     expect(args).not.toContain('s3cret');
@@ -100,10 +87,10 @@ describe('the PostgreSQL source', () => {
   });
 
   it('kills pg_dump when the job is aborted', async () => {
-    const pidFile = path.join(tmp, 'pid');
+    const pidFile = path.join(env.tmp, 'pid');
     const endless = fakeProgram('pg_dump_endless', `echo $$ > ${pidFile}; exec cat /dev/zero`);
     const ctx = recordingContext();
-    const run = postgresSource({ databases: [db], pgDump: endless }).run(ctx, out.sink);
+    const run = postgresSource({ databases: [db], pgDump: endless }).run(ctx, env.out.sink);
     while (ctx.counts.bytesDone < 1 << 20) await new Promise((r) => setTimeout(r, 10));
     ctx.abort(new Error('stop'));
     await expect(run).rejects.toThrow();

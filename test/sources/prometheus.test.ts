@@ -2,24 +2,17 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '../../src/lab/lab.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prometheusName, prometheusSource } from '../../src/engine/sources/prometheus.ts';
-import { openTestRepository, recordingContext, type TestRepository } from './sink.ts';
+import { recordingContext, sourceTestEnvironment } from './sink.ts';
 
-let lab: Lab;
-let out: TestRepository;
-let tmp: string;
+const env = sourceTestEnvironment(['prometheus'], 'prom');
 
 beforeAll(async () => {
-  lab = await startLab({ owner: process.pid, services: ['prometheus'] });
-  out = await openTestRepository();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-prom-test-'));
   // Wait for a few samples, so the TSDB snapshot has data in it.
-  const url = `${lab.services.prometheus!.address}/api/v1/query?query=up`;
+  const url = `${env.lab.services.prometheus!.address}/api/v1/query?query=up`;
   for (let i = 0; i < 100; i++) {
     const body = (await (await fetch(url)).json()) as { data: { result: unknown[] } };
     if (body.data.result.length) break;
@@ -27,20 +20,14 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await out?.close();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  await lab?.stop();
-});
-
 describe('the Prometheus source', () => {
   it('captures the loaded config, the rule files and a TSDB snapshot of the lab Prometheus', async () => {
-    const prom = lab.services.prometheus!;
+    const prom = env.lab.services.prometheus!;
     const ctx = recordingContext();
-    const result = await prometheusSource({ servers: [{ name: 'lab', url: prom.address, ruleFiles: [prom.extra!.rules!], tsdbSnapshot: true }] }).run(ctx, out.sink);
+    const result = await prometheusSource({ servers: [{ name: 'lab', url: prom.address, ruleFiles: [prom.extra!.rules!], tsdbSnapshot: true }] }).run(ctx, env.out.sink);
     expect(ctx.warnings).toEqual([]);
     expect(result.skipped).toEqual([]);
-    const snap = await out.commit();
+    const snap = await env.out.commit();
 
     const loaded = yaml.load((await snap.readFile('/prometheus/lab/prometheus.yml')).toString()) as { rule_files: string[]; scrape_configs: { job_name: string }[] };
     expect(loaded.rule_files).toEqual([prom.extra!.rules]);
@@ -52,7 +39,7 @@ describe('the Prometheus source', () => {
 
     const tsdbItem = result.captured.find((c) => c.id === 'prometheus:lab/tsdb')!;
     expect(tsdbItem.details!.blocks).toBeGreaterThanOrEqual(1);
-    const restored = path.join(tmp, 'tsdb');
+    const restored = path.join(env.tmp, 'tsdb');
     await snap.extractTree('/prometheus/lab/tsdb', restored);
     const listed = execFileSync('promtool', ['tsdb', 'list', restored], { encoding: 'utf8' });
     expect(listed.trim().split('\n').length).toBeGreaterThanOrEqual(2); // a header and a block
@@ -79,7 +66,7 @@ describe('the Prometheus source', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const ctx = recordingContext();
-      const result = await prometheusSource({ servers: [{ url, tsdbSnapshot: true }] }).run(ctx, out.sink);
+      const result = await prometheusSource({ servers: [{ url, tsdbSnapshot: true }] }).run(ctx, env.out.sink);
       expect(configCalls).toBe(3);
       const name = prometheusName({ url });
       expect(name).toBe(`127.0.0.1-${new URL(url).port}`);
@@ -87,7 +74,7 @@ describe('the Prometheus source', () => {
       expect(result.skipped.map((s) => s.id)).toEqual([`prometheus:${name}/rules/etc/prometheus/rules/remote.yml`, `prometheus:${name}/tsdb`]);
       expect(ctx.warnings[0]).toMatch(/rule file \/etc\/prometheus\/rules\/remote.yml .*cannot be read here.*ruleFiles/);
       expect(ctx.warnings[1]).toMatch(/TSDB snapshot 20240101T000000Z-abc .*data\/\/?snapshots.*dataDir/);
-      const snap = await out.commit();
+      const snap = await env.out.commit();
       expect((await snap.readFile(`/prometheus/${name}/prometheus.yml`)).toString()).toBe('global: {}\n');
     } finally {
       server.close();
@@ -96,7 +83,7 @@ describe('the Prometheus source', () => {
 
   it('fails naming the server when it cannot be reached', async () => {
     const err = await prometheusSource({ servers: [{ url: 'http://127.0.0.1:1' }] })
-      .run(recordingContext(), out.sink)
+      .run(recordingContext(), env.out.sink)
       .then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(/^Prometheus http:\/\/127.0.0.1:1: /);
   });

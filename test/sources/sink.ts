@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startLab, type Lab } from '../../src/lab/lab.ts';
 import type { JobContext } from '../../src/engine/jobs/runner.ts';
 import type { SnapshotSink } from '../../src/engine/sources/sink.ts';
 import { repositorySink } from '../../src/engine/sources/repository-sink.ts';
@@ -117,4 +119,32 @@ export function recordingContext(): RecordingContext {
     retry: (fn, opts) => withRetry(fn, { ...opts, baseDelayMs: 10, signal: controller.signal }),
   };
   return ctx;
+}
+
+export interface SourceTestEnvironment {
+  /** The lab with the services asked for (started in beforeAll). */
+  lab: Lab;
+  /** A new repository to back up into. */
+  out: TestRepository;
+  /** A temporary folder of the test file's own. */
+  tmp: string;
+}
+
+/**
+ * One lab (only the services named), one repository and one temporary folder for a test file,
+ * made in beforeAll and gone in afterAll. Its fields are there once beforeAll has run.
+ */
+export function sourceTestEnvironment(services: string[], name: string): SourceTestEnvironment {
+  const env = {} as SourceTestEnvironment;
+  beforeAll(async () => {
+    env.lab = await startLab({ owner: process.pid, services });
+    env.out = await openTestRepository();
+    env.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `lifeboat-${name}-test-`));
+  });
+  afterAll(async () => {
+    await env.out?.close();
+    if (env.tmp) fs.rmSync(env.tmp, { recursive: true, force: true });
+    await env.lab?.stop();
+  });
+  return env;
 }

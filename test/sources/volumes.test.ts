@@ -1,30 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '../../src/lab/lab.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient } from '../../src/engine/environment/probe.ts';
 import { mapPath, volumesSource, type PersistentVolume } from '../../src/engine/sources/volumes.ts';
-import { openTestRepository, recordingContext, type TestRepository } from './sink.ts';
+import { recordingContext, sourceTestEnvironment } from './sink.ts';
 
-let lab: Lab;
-let out: TestRepository;
-let tmp: string;
+const env = sourceTestEnvironment(['dockerd'], 'volumes');
 let docker: Docker;
 
 beforeAll(async () => {
-  lab = await startLab({ owner: process.pid, services: ['dockerd'] });
-  out = await openTestRepository();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-volumes-test-'));
-  docker = dockerClient(lab.services.dockerd!.address);
-});
-
-afterAll(async () => {
-  await out?.close();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  await lab?.stop();
+  docker = dockerClient(env.lab.services.dockerd!.address);
 });
 
 const when = new Date('2021-03-04T05:06:07.890Z');
@@ -90,9 +77,9 @@ describe('the volumes source', () => {
     // Absolute links are kept as they are (the restorer refuses to write them outside its target).
     fs.symlinkSync('/var/lib/postgresql/data', path.join(mountpoint, 'absolute-link'));
 
-    const labPv = path.join(lab.dir, 'volumes', 'pvc-1234');
-    const localPv = path.join(tmp, 'local-disk');
-    const nfsMount = path.join(tmp, 'nfs-mount');
+    const labPv = path.join(env.lab.dir, 'volumes', 'pvc-1234');
+    const localPv = path.join(env.tmp, 'local-disk');
+    const nfsMount = path.join(env.tmp, 'nfs-mount');
     fs.mkdirSync(path.join(nfsMount, 'shop'), { recursive: true });
     fs.mkdirSync(labPv, { recursive: true });
     fs.mkdirSync(localPv, { recursive: true });
@@ -106,17 +93,17 @@ describe('the volumes source', () => {
       pv('nfs-mapped', { nfs: { server: 'nas.example', path: '/export/shop' } }),
       pv('nfs-unmapped', { nfs: { server: 'other.example', path: '/vol/7' }, claimRef: { namespace: 'web', name: 'uploads' } }),
       pv('csi-ebs', { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-0abc' } }),
-      pv('gone', { hostPath: { path: path.join(tmp, 'not-there') } }),
+      pv('gone', { hostPath: { path: path.join(env.tmp, 'not-there') } }),
     ];
 
     const ctx = recordingContext();
     const source = volumesSource({
       docker,
-      dockerHost: lab.services.dockerd!.address,
+      dockerHost: env.lab.services.dockerd!.address,
       persistentVolumes: pvs,
       pathMap: [{ from: 'nas.example:/export', to: nfsMount }],
     });
-    const result = await source.run(ctx, out.sink);
+    const result = await source.run(ctx, env.out.sink);
 
     expect(result.captured.map((c) => c.id).sort()).toEqual(
       ['volume:docker/appdata', 'volume:docker/emptyvol', 'volume:pv/local-pv', 'volume:pv/nfs-mapped', 'volume:pv/pvc-1234'].sort(),
@@ -133,7 +120,7 @@ describe('the volumes source', () => {
     expect(ctx.counts.bytesDone).toBe(result.bytes);
     expect(result.bytes).toBeGreaterThan(4 * 3 * 1024 * 1024);
 
-    const snap = await out.commit();
+    const snap = await env.out.commit();
     const checks: [string, string][] = [
       ['/volumes/docker/appdata', mountpoint],
       ['/volumes/pv/pvc-1234', labPv],
@@ -144,7 +131,7 @@ describe('the volumes source', () => {
     const link = await snap.node('/volumes/docker/appdata/absolute-link');
     expect(link).toMatchObject({ type: 'symlink', linktarget: '/var/lib/postgresql/data' });
     for (const [at, from] of checks) {
-      const restored = path.join(tmp, 'restored', at);
+      const restored = path.join(env.tmp, 'restored', at);
       await snap.extractTree(at, restored, ['/volumes/docker/appdata/absolute-link']);
       expect(facts(restored)).toEqual(facts(from));
     }
@@ -152,11 +139,11 @@ describe('the volumes source', () => {
   });
 
   it('stops copying when aborted', async () => {
-    const big = path.join(tmp, 'many');
+    const big = path.join(env.tmp, 'many');
     fs.mkdirSync(big);
     for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(big, `f${i}`), randomBytes(64 * 1024));
     const ctx = recordingContext();
     ctx.abort(new Error('cancelled'));
-    await expect(volumesSource({ persistentVolumes: [{ metadata: { name: 'many' }, spec: { hostPath: { path: big } } }] }).run(ctx, out.sink)).rejects.toThrow(/cancelled/);
+    await expect(volumesSource({ persistentVolumes: [{ metadata: { name: 'many' }, spec: { hostPath: { path: big } } }] }).run(ctx, env.out.sink)).rejects.toThrow(/cancelled/);
   });
 });
