@@ -16,6 +16,8 @@ export type Propagation = 'Foreground' | 'Background' | 'Orphan';
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: 'status';
+  /** Internal: the write marks the object as being deleted (sets deletionTimestamp). */
+  deleting?: boolean;
 }
 
 export interface DeleteOptions {
@@ -35,6 +37,8 @@ export interface ListOptions {
 export interface Plugin {
   /** Checks and fills a new object before it is stored (may throw an ApiError). */
   prepareCreate?(info: ResourceInfo, object: KubeObject): void | Promise<void>;
+  /** Fixes an update of the main resource before it is stored (e.g. keeps immutable fields). */
+  prepareUpdate?(info: ResourceInfo, current: KubeObject, next: KubeObject): void;
   /** Runs after an object was stored (created or updated). */
   afterWrite?(info: ResourceInfo, object: KubeObject): void | Promise<void>;
   /** Runs before an object is removed from storage. */
@@ -297,7 +301,16 @@ export class ObjectApi {
       }
       normalize(info, next);
       const merged = this.prepareUpdate(info, cur.object, next, opts.subresource);
+      if (opts.deleting) {
+        merged.metadata.deletionTimestamp = next.metadata.deletionTimestamp;
+        merged.metadata.deletionGracePeriodSeconds = next.metadata.deletionGracePeriodSeconds;
+      }
+      if (!opts.subresource) for (const p of this.plugins) p.prepareUpdate?.(info, cur.object, merged);
       if (opts.dryRun) return this.present(info, merged);
+      // A write that changes nothing is not stored, and keeps the resourceVersion (as upstream).
+      if (same({ ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } }, { ...cur.object, metadata: { ...cur.object.metadata, resourceVersion: undefined } })) {
+        return this.present(info, cur.object);
+      }
       if (merged.metadata.deletionTimestamp && (merged.metadata.finalizers ?? []).length === 0 && info.resource !== 'namespaces') {
         for (const p of this.plugins) await p.beforeDelete?.(info, merged);
         const rev = await this.store.delete(key, cur.modRevision);
@@ -367,7 +380,7 @@ export class ObjectApi {
         o.metadata.deletionTimestamp ??= now();
         o.metadata.deletionGracePeriodSeconds ??= 0;
         return o;
-      });
+      }, { deleting: true });
     }
     const policy = opts.propagationPolicy ?? 'Background';
     const uid = cur.object.metadata.uid;
@@ -407,9 +420,10 @@ export class ObjectApi {
     const name = cur.object.metadata.name;
     const marked = await this.mutate(info, undefined, name, (o) => {
       o.metadata.deletionTimestamp ??= now();
-      o.status = { ...(o.status ?? {}), phase: 'Terminating' };
+      o.metadata.deletionGracePeriodSeconds ??= 0;
       return o;
-    });
+    }, { deleting: true });
+    await this.mutate(info, undefined, name, (o) => ({ ...o, status: { ...(o.status ?? {}), phase: 'Terminating' } }), { subresource: 'status' });
     void this.purgeNamespace(name).catch((e) => console.error(`namespace ${name} cleanup failed: ${(e as Error).message}`));
     return marked;
   }

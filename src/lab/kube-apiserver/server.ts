@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { authenticate, READ_VERBS, type Tokens, type User } from './auth.ts';
 import { Cache } from './cache.ts';
 import { startControllers, type Controllers } from './controllers/index.ts';
+import { jobPlugin } from './controllers/batch.ts';
+import { servicePlugin } from './controllers/services.ts';
+import { defaultStorageClassPlugin } from './controllers/volumes.ts';
 import { crdPlugin, loadCustomResourceDefinitions } from './crds.ts';
 import { ApiError, errors } from './errors.ts';
 import { Faults } from './faults.ts';
@@ -59,6 +62,8 @@ export interface ApiServer {
   port: number;
   faults: Faults;
   api: ObjectApi;
+  /** Resolves when the controllers have nothing left to do (tests). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -111,6 +116,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const faults = new Faults();
   if (opts.faults) Object.assign(faults, opts.faults);
   api.use(crdPlugin(api));
+  api.use(servicePlugin);
+  api.use(jobPlugin);
+  api.use(defaultStorageClassPlugin);
   await loadCustomResourceDefinitions(api);
 
   let controllers: Controllers | undefined;
@@ -203,6 +211,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     faults,
     api,
+    settle: async () => {
+      for (let i = 0; i < 3; i++) {
+        await cache?.waitFor(await store.revision());
+        await controllers?.idle();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     close: async () => {
       await controllers?.stop();
       await cache?.stop();

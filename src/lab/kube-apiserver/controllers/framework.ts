@@ -78,8 +78,8 @@ export const splitKey = (key: string): [string | undefined, string] => {
 };
 
 /** Swallows the races a controller expects (the object went away, someone wrote first). */
-export function benign(e: unknown): void {
-  if (e instanceof ApiError && [404, 409].includes(e.code)) return;
+export function benign(e: unknown): undefined {
+  if (e instanceof ApiError && [404, 409].includes(e.code)) return undefined;
   throw e;
 }
 

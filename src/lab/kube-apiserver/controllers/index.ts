@@ -3,7 +3,12 @@ import type { Cache } from '../cache.ts';
 import type { ObjectApi } from '../objects.ts';
 import { bootstrap, namespaceDefaultsController } from './bootstrap.ts';
 import { ControllerContext, type Controller, type ControllerOptions, WorkQueue } from './framework.ts';
+import { cronJobController, jobController } from './batch.ts';
 import { garbageCollector } from './gc.ts';
+import { kubelet } from './pods.ts';
+import { endpointsController } from './services.ts';
+import { provisioner, reclaimer } from './volumes.ts';
+import { daemonSetController, deploymentController, replicaSetController, statefulSetController } from './workloads.ts';
 
 export interface Controllers {
   stop(): Promise<void>;
@@ -13,7 +18,20 @@ export interface Controllers {
 export async function startControllers(api: ObjectApi, cache: Cache, options: ControllerOptions): Promise<Controllers> {
   const ctx = new ControllerContext(api, cache, options);
   await bootstrap(ctx);
-  const controllers: Controller[] = [garbageCollector(ctx), namespaceDefaultsController(ctx)];
+  const controllers: Controller[] = [
+    garbageCollector(ctx),
+    namespaceDefaultsController(ctx),
+    deploymentController(ctx),
+    replicaSetController(ctx),
+    statefulSetController(ctx),
+    daemonSetController(ctx),
+    jobController(ctx),
+    cronJobController(ctx),
+    kubelet(ctx),
+    endpointsController(ctx),
+    provisioner(ctx),
+    reclaimer(ctx),
+  ];
   const queue = new WorkQueue(ctx);
   cache.on((e) => {
     for (const c of controllers) for (const key of c.keysFor(e)) queue.add(c, key);
