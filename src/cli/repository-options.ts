@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from './command.ts';
 import { CliError, UsageError } from './errors.ts';
-import { ConfigError, loadConfig } from '../engine/config/load.ts';
+import { loadEnvironmentConfig } from './environment.ts';
 import type { LifeboatConfig } from '../engine/config/schema.ts';
 import { defaultRepositoryFolder } from '../engine/repository/backend/local.ts';
 import { openBackend } from '../engine/repository/backend/location.ts';
@@ -13,12 +13,7 @@ import { RepositoryError } from '../engine/repository/errors.ts';
 import { Repository } from '../engine/repository/repository.ts';
 
 function config(ctx: CommandContext): LifeboatConfig {
-  try {
-    return loadConfig({ file: ctx.globals.config, cwd: ctx.cwd, env: ctx.env }).config;
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  return loadEnvironmentConfig(ctx).config;
 }
 
 export function repositoryLocation(ctx: CommandContext): string {

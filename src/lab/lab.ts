@@ -2,6 +2,7 @@
 // project's Kubernetes API server), each on a free loopback port in its own folder of the lab.
 // `lifeboat lab up|down|status|env` and the tests both go through here.
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { LabError, killStragglers, outsideDir, pidAlive, portOpen, stopGroup, un
 import type { LabContext, ServiceDef, ServiceState } from './service.ts';
 import { cgroupParentOf, dockerdService, sweepContainerCgroups } from './services/dockerd.ts';
 import { etcdService } from './services/etcd.ts';
+import { kubeApiserverService } from './services/kube-apiserver.ts';
 import { postgresService } from './services/postgres.ts';
 import { prometheusService } from './services/prometheus.ts';
 import { registryService } from './services/registry.ts';
@@ -21,7 +23,7 @@ import { registryService } from './services/registry.ts';
  * the others in parallel. The Kubernetes API server joins here as
  * `{ name: 'kube-apiserver', needs: ['etcd'], ... }`, writing the kubeconfig at `lab.kubeconfig`.
  */
-export const LAB_SERVICES: ServiceDef[] = [etcdService, dockerdService, registryService, prometheusService, postgresService];
+export const LAB_SERVICES: ServiceDef[] = [etcdService, kubeApiserverService, dockerdService, registryService, prometheusService, postgresService];
 
 export const STATE_FILE = 'state.json';
 export const CONFIG_FILE = 'lifeboat.yaml';
@@ -218,6 +220,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   }
   // Keep the order of the definitions, not the order they happened to become ready in.
   state.services.sort((a, b) => chosen.findIndex((d) => d.name === a.name) - chosen.findIndex((d) => d.name === b.name));
+  await ensureLabRepository(dir);
   state.complete = true;
   writeAtomic(state.config, labConfigYaml(state));
   save();
@@ -331,8 +334,27 @@ export function exportLines(env: Record<string, string>): string {
 }
 
 /** The lab's lifeboat.yaml: every source pointing at the lab's services. */
+export const REPOSITORY_DIR = 'repository';
+export const REPOSITORY_PASSWORD_FILE = 'repository-password';
+
+/**
+ * The lab's own backup repository, made once and kept across restarts, so lifeboat can back up
+ * the lab with no flags. Its password is a random one in a file only the owner can read.
+ */
+async function ensureLabRepository(dir: string): Promise<void> {
+  const repo = path.join(dir, REPOSITORY_DIR);
+  const passwordFile = path.join(dir, REPOSITORY_PASSWORD_FILE);
+  if (fs.existsSync(path.join(repo, 'config'))) return;
+  if (!fs.existsSync(passwordFile)) fs.writeFileSync(passwordFile, crypto.randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+  const { Repository } = await import('../engine/repository/repository.ts');
+  const { openBackend } = await import('../engine/repository/backend/location.ts');
+  const created = await Repository.init(openBackend(repo), fs.readFileSync(passwordFile, 'utf8').trim());
+  await created.close();
+}
+
 export function labConfig(state: LabState): LifeboatConfig {
   const config: LifeboatConfig = {};
+  config.repository = { url: path.join(state.dir, REPOSITORY_DIR), passwordFile: path.join(state.dir, REPOSITORY_PASSWORD_FILE) };
   const svc = (name: string) => state.services.find((s) => s.name === name);
   if (svc('kube-apiserver') || fs.existsSync(state.kubeconfig)) config.cluster = { kubeconfig: state.kubeconfig };
   const docker = svc('dockerd');
