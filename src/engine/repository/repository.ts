@@ -196,13 +196,15 @@ export class Repository {
 
   /**
    * Takes a lock: shared for backups and reads, exclusive for forget and prune. Stale locks
-   * (restic's rules) never block; taking an exclusive lock removes them.
+   * (restic's rules: older than 30 minutes, or from a dead process on this host) never block,
+   * and are removed, as `restic unlock` would.
    */
   async lock(exclusive: boolean): Promise<HeldLock> {
     const check = async (ownId?: string) => {
       for (const { id, lock } of await this.otherLocks(ownId)) {
         if (isStale(lock)) {
-          if (exclusive) await this.backend.remove(fileName('locks', id));
+          // What `restic unlock` removes: restic 0.14 itself stops at stale locks otherwise.
+          await this.backend.remove(fileName('locks', id));
           continue;
         }
         if (conflicts(exclusive, lock)) return lockedError(lock, id);
