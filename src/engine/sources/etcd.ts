@@ -9,6 +9,7 @@ import type { SnapshotSink } from './sink.ts';
 import { SNAPSHOT_PATHS } from './sink.ts';
 import type { BackupSource, SourceResult } from './types.ts';
 import { errorLine } from './walk.ts';
+import { BoltStatusReader, type BoltStatus } from './bolt.ts';
 
 export interface EtcdSourceOptions {
   /** Client URLs (http:// or https://); the first that answers is snapshotted. */
@@ -134,6 +135,7 @@ async function snapshot(
   const onAbort = () => (stream.cancel ? stream.cancel() : stream.destroy?.(new Error('aborted')));
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const sha = new TrailingSha256();
+  const bolt = new BoltStatusReader();
   let revision: number | undefined;
   let sha256 = '';
   async function* blobs(): AsyncGenerator<Uint8Array> {
@@ -141,6 +143,7 @@ async function snapshot(
       if (revision === undefined && msg.header?.revision !== undefined) revision = Number(msg.header.revision);
       if (!msg.blob?.length) continue;
       sha.update(msg.blob);
+      bolt.update(msg.blob);
       yield msg.blob;
     }
     // Checked before the stream ends, so a damaged snapshot is never placed in the snapshot.
@@ -162,12 +165,30 @@ async function snapshot(
   }
   ctx.signal.throwIfAborted();
   revision ??= Number(status.header.revision);
+  // What `etcdctl snapshot status` would say, read from the bbolt pages as they went by.
+  let boltStatus: BoltStatus | undefined;
+  try {
+    boltStatus = bolt.status();
+  } catch (e) {
+    ctx.warn(`etcd ${endpoint}: the snapshot's hash is right, but its bbolt pages could not be summed up (${errorLine(e)}): total keys not recorded`);
+  }
+  // The last revision in the snapshot's key bucket is what it holds; the stream's header said
+  // what the server was at when the stream began.
+  if (boltStatus?.revision) revision = boltStatus.revision;
   ctx.progress({ phase: 'counting keys', bytesDone: size, bytesTotal: size });
   // Keys at the snapshot's revision: a count-only range over the whole keyspace.
   const counted = await client.kv.range({ key: Buffer.from([0]), range_end: Buffer.from([0]), count_only: true, revision });
   const keys = Number(counted.count);
   ctx.progress({ phase: 'done', itemsDone: 1, itemsTotal: 1 });
-  const details = { endpoint, revision, keys, size, version: status.version, sha256 };
+  const details = {
+    endpoint,
+    revision,
+    keys,
+    ...(boltStatus ? { totalKeys: boltStatus.totalKeys } : {}),
+    size,
+    version: status.version,
+    sha256,
+  };
   return {
     captured: [{ id: 'etcd:snapshot', path: ETCD_SNAPSHOT_PATH, bytes: size, items: 1, details }],
     skipped: [],
