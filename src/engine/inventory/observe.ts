@@ -20,12 +20,15 @@ export interface ObserveInput {
 /** Paths Docker itself writes into every container; not the application's data. */
 const NOISE = [/^\/etc\/(hosts|hostname|resolv\.conf|mtab)$/, /^\/(dev|proc|sys|run|tmp)(\/|$)/];
 
-/** The leaves of a container's filesystem diff outside its mounts: the data it keeps there. */
+/**
+ * The leaves of a container's filesystem diff outside its mounts (and the folders Docker made to
+ * hold them): the data it keeps in its writable layer.
+ */
 export function writableLayerPaths(changes: { Path: string; Kind: number }[], mounts: string[]): string[] {
   const paths = changes
     .filter((c) => c.Kind !== 2) // 2 = deleted
     .map((c) => c.Path)
-    .filter((p) => !NOISE.some((re) => re.test(p)) && !mounts.some((m) => p === m || p.startsWith(m + '/')));
+    .filter((p) => !NOISE.some((re) => re.test(p)) && !mounts.some((m) => p === m || p.startsWith(m + '/') || m.startsWith(p + '/')));
   const set = new Set(paths);
   // A changed folder shows up with each changed file under it: keep only the leaves.
   return paths.filter((p) => ![...set].some((q) => q !== p && q.startsWith(p + '/'))).sort();
