@@ -72,4 +72,14 @@ describe('the etcd source', () => {
     expect(err?.message).toMatch(/ECONNREFUSED|unavailable|connect/i);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
+
+  it('stops the snapshot stream when the job is aborted', async () => {
+    const ctx = recordingContext();
+    const progress = ctx.progress.bind(ctx);
+    ctx.progress = (u) => {
+      progress(u);
+      if ((u.bytesDone ?? 0) > 0) ctx.abort(new Error('cancelled by the test'));
+    };
+    await expect(etcdSource({ endpoints: [env.lab.services.etcd!.address] }).run(ctx, env.out.sink)).rejects.toThrow(/cancelled by the test|abort/i);
+  });
 });
