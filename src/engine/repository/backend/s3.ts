@@ -52,6 +52,9 @@ export class S3Backend implements Backend {
       env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
         ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
         : undefined;
+    // The SDK warns on every start under Node 20 about its future Node 22 requirement: noise
+    // on a command's stderr.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       endpoint: loc.endpoint,
       forcePathStyle: loc.endpoint !== undefined,
