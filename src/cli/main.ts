@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Command, CommandContext } from './command.ts';
 import { CliError, EXIT } from './errors.ts';
 import { globalsFrom } from './globals.ts';
@@ -31,6 +32,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const controller = new AbortController();
+  setMaxListeners(256, controller.signal);
   const onSignal = () => controller.abort(new CliError('interrupted', 130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -117,7 +117,9 @@ export function classify(obs: Observations): InventoryItem[] {
   for (const i of obs.images ?? []) {
     const base = { id: i.id, group: i.inRegistry ? 'registries' : 'docker', kind: 'Image', name: i.ref, source: 'images' as const, details: { usedBy: i.usedBy.join(', ') } };
     if (i.usedBy.length === 0) items.push({ ...base, verdict: 'skippable', reason: 'not used by any workload or container' });
-    else if (!i.inRegistry) items.push({ ...base, verdict: 'at-risk', reason: `only in the local Docker engine, in no registry; used by ${i.usedBy.join(', ')}` });
+    else if (!i.inRegistry && !i.inEngine) {
+      items.push({ ...base, verdict: 'at-risk', reason: `found in no configured registry and not in the local Docker engine; used by ${i.usedBy.join(', ')}` });
+    } else if (!i.inRegistry) items.push({ ...base, verdict: 'at-risk', reason: `only in the local Docker engine, in no registry; used by ${i.usedBy.join(', ')}` });
     else items.push({ ...base, verdict: 'needs-backup', reason: `in use by ${i.usedBy.join(', ')}` });
   }
   for (const e of obs.etcd ?? []) items.push({ id: 'etcd:snapshot', group: 'etcd', kind: 'etcd', name: e, source: 'etcd', verdict: 'needs-backup', reason: "the cluster's database: every object, in one snapshot" });

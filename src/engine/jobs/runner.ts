@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Counts, JobEvent, JobEventListener, JobStatus } from './events.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 
@@ -65,6 +66,8 @@ export async function runJobs(jobs: Job[], opts: RunOptions = {}): Promise<JobRe
       return;
     }
     const controller = new AbortController();
+    // Every request of a job listens on its signal; many run at once.
+    setMaxListeners(256, controller.signal);
     const onAbort = () => controller.abort(opts.signal!.reason);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const startedAt = now();

@@ -40,6 +40,9 @@ const ALWAYS_GENERATED: Record<string, string> = {
   endpoints: 'rebuilt by the Service controller from the Service and its pods',
   'endpointslices.discovery.k8s.io': 'rebuilt by the EndpointSlice controller from the Service and its pods',
   'leases.coordination.k8s.io': 'leader-election and heartbeat state, renewed by its holders',
+  nodes: "registered by each node's kubelet: a restore must not bring back machines that are gone",
+  'csinodes.storage.k8s.io': "registered by each node's kubelet",
+  'volumeattachments.storage.k8s.io': 'made by the attach/detach controller for running pods',
 };
 
 /** Why a restore must not bring this object back, or undefined when it must. */
