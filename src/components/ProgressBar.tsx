@@ -1,7 +1,7 @@
 import React from 'react';
 import { Text } from 'ink';
 import type { JobView } from '../screens/state/backupStore.ts';
-import { fit, formatBytes, formatCount, formatDuration, formatPercent } from './format.ts';
+import { fit, formatBytesShort, formatCount, formatDuration, formatPercent } from './format.ts';
 import type { Theme } from './theme.ts';
 import { useTick } from './ticker.ts';
 
@@ -26,15 +26,16 @@ export function fractionOf(job: JobView): number | undefined {
   return undefined;
 }
 
-/** "12.0 MiB/20.0 MiB 4.0 MiB/s" or "31/120 items 12/s". */
-function amounts(job: JobView): string {
+/** Done of total and the rate, in fixed-width fields so the bars of all jobs line up. */
+function amounts(job: JobView): { done: string; rate: string } {
   const c = job.counts;
+  const running = job.status === 'running';
   if (c.bytesDone > 0 || c.bytesTotal) {
-    const rate = job.status === 'running' ? ` ${formatBytes(job.bytesPerSecond)}/s` : '';
-    return `${formatBytes(c.bytesDone)}/${c.bytesTotal ? formatBytes(c.bytesTotal) : '?'}${rate}`;
+    const done = `${formatBytesShort(c.bytesDone)}/${c.bytesTotal ? formatBytesShort(c.bytesTotal) : '?'}`;
+    return { done, rate: running ? `${formatBytesShort(job.bytesPerSecond)}/s` : '' };
   }
-  const rate = job.status === 'running' ? ` ${job.itemsPerSecond.toFixed(0)}/s` : '';
-  return `${formatCount(c.itemsDone)}/${c.itemsTotal !== undefined ? formatCount(c.itemsTotal) : '?'} items${rate}`;
+  const done = `${formatCount(c.itemsDone)}/${c.itemsTotal !== undefined ? formatCount(c.itemsTotal) : '?'}`;
+  return { done, rate: running ? `${job.itemsPerSecond.toFixed(0)}/s` : '' };
 }
 
 export function barText(fraction: number | undefined, width: number, tick: number, theme: Theme): string {
@@ -52,14 +53,15 @@ export function ProgressBar({ job, width, theme }: { job: JobView; width: number
   const status = STATUS[job.status];
   const fraction = fractionOf(job);
   const tick = useTick(job.status === 'running' && fraction === undefined);
-  const head = `${fit(theme.glyph[status.glyph], 2)} ${fit(status.word, 9)} ${fit(job.title, 14)} `;
+  const head = `${fit(theme.glyph[status.glyph], 2)}${fit(status.word, 9)} ${fit(job.title, 14)} `;
   const pct = fraction === undefined ? '   ?' : formatPercent(fraction).padStart(4);
-  const eta = job.status === 'running' ? ` ETA ${formatDuration(job.eta)}` : '';
-  const tail = ` ${pct} ${amounts(job)}${eta}`;
-  const barWidth = Math.max(6, Math.min(30, width - head.length - tail.length - 2));
+  const { done, rate } = amounts(job);
+  const eta = job.status === 'running' ? `ETA ${formatDuration(job.eta)}` : '';
+  const tail = ` ${pct} ${fit(done, 11)} ${fit(rate, 8)} ${fit(eta, 9)}`;
+  const barWidth = Math.max(6, Math.min(40, width - head.length - tail.length - 2));
   return (
     <Text wrap="truncate" color={status.level ? theme[status.level] : undefined}>
-      {`${head}[${barText(fraction, barWidth, tick, theme)}]${tail}`}
+      {`${head}[${barText(fraction, barWidth, tick, theme)}]${tail}`.trimEnd()}
     </Text>
   );
 }

@@ -14,6 +14,11 @@ export function formatBytes(n: number | undefined): string {
   return u === 0 ? `${Math.round(v)} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${UNITS[u]}`;
 }
 
+/** Compact sizes for tight columns: 900B, 512K, 1.0M, 12G (binary units). */
+export function formatBytesShort(n: number | undefined): string {
+  return formatBytes(n).replace(/ (B|KiB|MiB|GiB|TiB)$/, (_m, u: string) => u[0]!);
+}
+
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }

@@ -48,5 +48,5 @@ export function runPromptCommand(text: string): PromptAction {
   if (GO[name]) return { go: GO[name] };
   const prefixed = [...new Set(Object.keys(GO).filter((k) => name && k.startsWith(name)).map((k) => GO[k]!.screen))];
   if (prefixed.length === 1) return { go: { screen: prefixed[0] } as View };
-  return { message: { level: 'error', text: `unknown command :${name} (try :inventory, :backups, :backup, :restore, :quit)` } };
+  return { message: { level: 'error', text: `unknown command :${name} (? lists the commands)` } };
 }

@@ -109,3 +109,12 @@ export async function waitFor(check: () => boolean, timeoutMs = 10_000, why: () 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Types a `:` command and runs it, waiting for each step to show. */
+export async function runCommand(app: ReturnType<typeof renderApp>, text: string): Promise<void> {
+  app.press(':');
+  await app.waitFor(/^:/m);
+  app.press(text);
+  await app.waitFor(`:${text}`);
+  app.press('enter');
+}

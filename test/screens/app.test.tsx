@@ -11,7 +11,7 @@ import type { Endpoint } from '../../src/engine/environment/endpoints.ts';
 import { startEtcd } from '../../src/lab/services/etcd.ts';
 import { freePort, stopGroup } from '../../src/lab/process.ts';
 import type { ServiceState } from '../../src/lab/service.ts';
-import { renderApp } from '../helpers/render.tsx';
+import { renderApp, runCommand } from '../helpers/render.tsx';
 import { labServices } from './fixtures.ts';
 
 // The shell over real sources: a real etcd that answers and an address where nothing listens.
@@ -41,11 +41,7 @@ afterAll(async () => {
 // `:sources` opens the screen; the helper types the command and waits for it.
 async function openSources(app: ReturnType<typeof renderApp>) {
   await app.waitFor('inventory(all)');
-  app.press(':');
-  await app.waitFor(/^:/m);
-  app.press('sources');
-  await app.waitFor(':sources');
-  app.press('enter');
+  await runCommand(app, 'sources');
 }
 
 describe('the shell', () => {

@@ -71,7 +71,8 @@ function hashJob(id: string, title: string, chunks: number, opts: { total?: bool
         if (i === 1 && opts.warn) ctx.warn(opts.warn);
         if (i === 2 && opts.fail) throw new Error(opts.fail);
         h.update(randomBytes(size));
-        ctx.progress({ phase: 'copying', bytesDone: (i + 1) * size, bytesTotal: opts.total === false ? undefined : chunks * size, itemsDone: i + 1, itemsTotal: chunks });
+        const total = opts.total !== false;
+        ctx.progress({ phase: 'copying', bytesDone: (i + 1) * size, bytesTotal: total ? chunks * size : undefined, itemsDone: i + 1, itemsTotal: total ? chunks : undefined });
         await new Promise((r) => setImmediate(r));
       }
       return { bytes: chunks * size, items: chunks, skipped: [], captured: [], digest: h.digest('hex') };
@@ -110,8 +111,10 @@ export function labServices(opts: { jobs?: () => Job[]; items?: InventoryItem[];
       calls.push(o);
       return backupRun(async ({ signal, onEvent }) => {
         const results = await runJobs((opts.jobs ?? labJobs)(), { signal, onEvent, concurrency: 6, progressIntervalMs: 0 });
-        const summary = summaryOf(results, `${(++n).toString(16).padStart(8, 'c')}${'0'.repeat(56)}`);
-        if (summary.jobs.every((j) => j.status !== 'cancelled')) {
+        // As the engine does: a cancelled backup commits nothing.
+        const cancelled = results.some((r) => r.status === 'cancelled');
+        const summary = summaryOf(results, cancelled ? undefined : `${(++n).toString(16).padStart(8, 'c')}${'0'.repeat(56)}`);
+        if (!cancelled) {
           const time = new Date().toISOString();
           snapshots.unshift({ id: summary.snapshotId!, shortId: summary.snapshotId!.slice(0, 8), time, tags: [], sources: ['etcd', 'kubernetes'], bytes: 3_000_000, status: summary.status });
           newest = { id: summary.snapshotId!, time };

@@ -6,7 +6,7 @@ import { fit } from '../../components/format.ts';
 import type { Theme } from '../../components/theme.ts';
 import type { BackupStore } from '../state/backupStore.ts';
 import { useStore } from '../state/useStore.ts';
-import { SummaryView } from './SummaryView.tsx';
+import { summaryHeight, SummaryView } from './SummaryView.tsx';
 
 /**
  * A backup as it happens: one live bar per job (etcd, volumes, images, Kubernetes objects,
@@ -18,7 +18,7 @@ export function BackupScreen({ store, crumbs, height, width, theme }: { store: B
   const finished = s.jobs.filter((j) => j.status !== 'running' && j.status !== 'pending').length;
   const title = s.phase === 'idle' ? 'backup' : `backup(${s.phase})[${finished}/${s.jobs.length} jobs done]`;
   const bodyHeight = height - 1;
-  const main = s.summary ? s.summary.jobs.length + 2 : s.jobs.length + 1;
+  const main = (s.summary ? summaryHeight(s.summary) : s.jobs.length) + 1;
   const logRoom = Math.max(0, bodyHeight - main - 2);
   const log = s.log.slice(-logRoom);
   return (

@@ -19,6 +19,11 @@ export function summaryHeadline(s: BackupSummary): string {
     : `backup PARTIAL: ${bad} of ${plural(s.jobs.length, 'job')} not ok; ${snap}`;
 }
 
+/** Lines the summary takes: the headline, one per job, one more per failed job's error. */
+export function summaryHeight(s: BackupSummary): number {
+  return 1 + s.jobs.length + s.jobs.filter((j) => j.error && j.status === 'failed').length;
+}
+
 /** Per job: ok, failed or cancelled, with items, bytes, skipped and warnings, and the error. */
 export function SummaryView({ summary, theme, width }: { summary: BackupSummary; theme: Theme; width: number }) {
   const headColor = summary.status === 'complete' ? theme.ok : theme.warn;
@@ -29,12 +34,13 @@ export function SummaryView({ summary, theme, width }: { summary: BackupSummary;
       </Text>
       {summary.jobs.map((j) => {
         const w = WORD[j.status];
-        const extra = [j.skipped ? `${j.skipped} skipped` : '', j.warnings ? plural(j.warnings, 'warning') : '', j.error ?? ''].filter(Boolean).join(', ');
-        const line = `  ${fit(theme.glyph[w.glyph], 2)} ${fit(w.word, 9)} ${fit(j.title, 18)} ${fit(plural(j.items, 'item'), 12)} ${formatBytes(j.bytes).padStart(9)}  ${extra}`;
+        const extra = [j.skipped ? `${j.skipped} skipped` : '', j.warnings ? plural(j.warnings, 'warning') : ''].filter(Boolean).join(', ');
+        const line = `${fit(theme.glyph[w.glyph], 2)}${fit(w.word, 9)} ${fit(j.title, 18)} ${fit(plural(j.items, 'item'), 11)} ${formatBytes(j.bytes).padStart(9)}  ${extra}`;
         return (
-          <Text key={j.job} color={theme[w.level]} wrap="truncate">
-            {fit(line, width)}
-          </Text>
+          <Box key={j.job} flexDirection="column">
+            <Text color={theme[w.level]} wrap="truncate">{fit(line, width)}</Text>
+            {j.error && j.status === 'failed' ? <Text color={theme[w.level]} wrap="truncate">{fit(`             why: ${j.error}`, width)}</Text> : null}
+          </Box>
         );
       })}
     </Box>

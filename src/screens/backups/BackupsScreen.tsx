@@ -69,11 +69,12 @@ function searchText(s: SnapshotSummary): string {
 
 function snapshotColumns(theme: Theme): Column<SnapshotSummary>[] {
   return [
-    { title: 'time', cell: (s) => formatTime(s.time) },
+    { title: 'time', cell: (s) => formatTime(s.time).slice(5) }, // MM-DD HH:MM; the age column gives the rest
     { title: 'age', cell: (s) => formatAge(Date.now() - Date.parse(s.time)) },
     { title: 'id', cell: (s) => s.shortId },
     { title: 'status', cell: (s) => (s.status === 'complete' ? `${theme.glyph.ok} complete` : `${theme.glyph.warn} PARTIAL`) },
     { title: 'size', cell: (s) => formatBytes(s.bytes) },
-    { title: 'sources', cell: (s) => s.sources.join(',') + (s.tags.length ? `  [${s.tags.join(',')}]` : ''), flex: true },
+    { title: 'tags', cell: (s) => s.tags.join(','), max: 14 },
+    { title: 'sources', cell: (s) => s.sources.join(','), flex: true },
   ];
 }
