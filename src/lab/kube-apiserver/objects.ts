@@ -16,6 +16,8 @@ export type Propagation = 'Foreground' | 'Background' | 'Orphan';
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: 'status';
+  /** The resourceVersion the caller expects (a PUT body's); a mismatch is a 409 Conflict. */
+  precondition?: string;
   /** Internal: the write marks the object as being deleted (sets deletionTimestamp). */
   deleting?: boolean;
 }
@@ -294,7 +296,8 @@ export class ObjectApi {
         throw errors.badRequest(`the object provided is unrecognized (must be of type ${info.kind})`);
       }
       const next = this.checkBody(info, proposed, namespace);
-      const asked = next.metadata.resourceVersion;
+      // A resourceVersion the caller set (PUT body, or changed by a patch) is a precondition.
+      const asked = opts.precondition ?? (next.metadata.resourceVersion !== currentRv ? next.metadata.resourceVersion : undefined);
       if (asked && asked !== currentRv) throw errors.conflict(info.resource, info.group, name);
       if (next.metadata.name !== undefined && next.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
@@ -355,7 +358,7 @@ export class ObjectApi {
 
   async update(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
     const incoming = this.checkBody(info, clone(body), namespace);
-    return this.mutate(info, namespace, name, () => clone(incoming), opts);
+    return this.mutate(info, namespace, name, () => clone(incoming), { ...opts, precondition: incoming.metadata.resourceVersion || undefined });
   }
 
   async patch(info: ResourceInfo, namespace: string | undefined, name: string, contentType: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
