@@ -8,7 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/lab.ts';
 import type { JobContext } from '../../src/engine/jobs/runner.ts';
 import type { SnapshotSink } from '../../src/engine/sources/sink.ts';
-import { repositorySink } from '../../src/engine/sources/repository-sink.ts';
+import { openSnapshotSink } from '../../src/engine/sources/repository-sink.ts';
 import { LocalBackend, Repository, SnapshotWriter, findPath, readFile, restoreSnapshot, walkTree, type Node, type SnapshotInfo } from '../../src/engine/repository/index.ts';
 import { withRetry } from '../../src/engine/jobs/retry.ts';
 import type { Counts } from '../../src/engine/jobs/events.ts';
@@ -41,19 +41,19 @@ export interface TestRepository {
 export async function openTestRepository(): Promise<TestRepository> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-repo-'));
   const repo = await Repository.init(new LocalBackend(path.join(dir, 'repo')), 'test password');
-  let writer: Promise<SnapshotWriter> | undefined;
-  const current = () => (writer ??= SnapshotWriter.start(repo, { workers: 1 }));
+  let opened: Promise<{ writer: SnapshotWriter; sink: SnapshotSink }> | undefined;
+  const current = () => (opened ??= openSnapshotSink(repo, { workers: 1 }));
   const sink: SnapshotSink = {
-    addFile: async (...a) => repositorySink(await current()).addFile(...a),
-    addStream: async (...a) => repositorySink(await current()).addStream(...a),
-    addTree: async (...a) => repositorySink(await current()).addTree(...a),
+    addFile: async (...a) => (await current()).sink.addFile(...a),
+    addStream: async (...a) => (await current()).sink.addStream(...a),
+    addTree: async (...a) => (await current()).sink.addTree(...a),
   };
   let n = 0;
   return {
     sink,
     async commit() {
-      const w = await current();
-      writer = undefined;
+      const w = (await current()).writer;
+      opened = undefined;
       const id = await w.commit({ tags: ['test'] });
       const info = await repo.findSnapshot(id);
       return {
@@ -83,7 +83,7 @@ export async function openTestRepository(): Promise<TestRepository> {
       };
     },
     async close() {
-      if (writer) await (await writer).abort().catch(() => undefined);
+      if (opened) await (await opened).writer.abort().catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

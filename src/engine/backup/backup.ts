@@ -2,8 +2,7 @@ import os from 'node:os';
 import { runJobs, type JobResult } from '../jobs/runner.ts';
 import type { JobEventListener } from '../jobs/events.ts';
 import type { Repository } from '../repository/repository.ts';
-import { SnapshotWriter } from '../repository/writer.ts';
-import { repositorySink } from '../sources/repository-sink.ts';
+import { openSnapshotSink } from '../sources/repository-sink.ts';
 import { SNAPSHOT_PATHS } from '../sources/sink.ts';
 import { buildManifest, type Manifest } from './manifest.ts';
 import type { BackupPlan } from './plan.ts';
@@ -44,8 +43,7 @@ export function snapshotTags(manifest: Manifest, extra: string[] = []): string[]
 export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
   const startedAt = Date.now();
   const hostname = opts.hostname ?? os.hostname();
-  const writer = await SnapshotWriter.start(opts.repo, { signal: opts.signal });
-  const sink = repositorySink(writer);
+  const { writer, sink } = await openSnapshotSink(opts.repo, { signal: opts.signal });
   let results: JobResult[];
   try {
     results = await runJobs(
