@@ -1,4 +1,5 @@
 import type { CommandContext } from '../cli/command.ts';
+import type { Manifest } from '../engine/backup/manifest.ts';
 import type { Repository } from '../engine/repository/repository.ts';
 import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
 import { SOURCE_KINDS, type SourceKind } from '../engine/sources/types.ts';
@@ -7,12 +8,13 @@ import type { SnapshotSummary, TuiServices } from './services.ts';
 
 // TuiServices over the real engine, for `lifeboat` with no subcommand. Each call opens what it
 // needs and closes it again, so the UI holds no repository lock while it only shows things.
+// What is not plugged in yet is marked ENGINE PLUG-IN.
 // Engine modules load lazily: the UI opens before Kubernetes and Docker clients are imported.
 
 const MANIFEST_PATH = '/lifeboat/manifest.json';
 
-/** A snapshot as the backups screen lists it; status and sources come from lifeboat's tags. */
-export function snapshotSummary(s: SnapshotInfo): SnapshotSummary {
+/** A snapshot as the backups screen lists it: from its manifest, else from lifeboat's tags and paths. */
+export function snapshotSummary(s: SnapshotInfo, manifest?: Manifest): SnapshotSummary {
   const tags = s.tags ?? [];
   const fromPaths = s.paths.map((p) => p.replace(/^\//, '')).filter((p): p is SourceKind => SOURCE_KINDS.includes(p as SourceKind));
   return {
@@ -21,8 +23,9 @@ export function snapshotSummary(s: SnapshotInfo): SnapshotSummary {
     time: s.time,
     hostname: s.hostname,
     tags: tags.filter((t) => t !== 'lifeboat' && t !== 'complete' && t !== 'partial' && !SOURCE_KINDS.includes(t as SourceKind)),
-    sources: fromPaths,
-    status: tags.includes('partial') ? 'partial' : 'complete',
+    sources: manifest ? manifest.jobs.filter((j) => j.status === 'ok').map((j) => j.kind) : fromPaths,
+    bytes: manifest?.jobs.reduce((n, j) => n + j.bytes, 0),
+    status: manifest?.status ?? (tags.includes('partial') ? 'partial' : 'complete'),
   };
 }
 
@@ -40,6 +43,8 @@ export async function engineServices(ctx: CommandContext): Promise<TuiServices> 
       await repo.close();
     }
   };
+  /** Which backup job captures each inventory item, from the last inventory read. */
+  const sourceOf = new Map<string, SourceKind>();
   let repository: string | undefined;
   try {
     repository = repositoryLocation(ctx);
@@ -51,19 +56,27 @@ export async function engineServices(ctx: CommandContext): Promise<TuiServices> 
     configFile: env.configFile,
     repository,
     probe: () => probeEndpoints(endpointsOf(env.config, env.kube, ctx.env), env.kube),
-    // ENGINE PLUG-IN (inventory): replace with the inventory engine's entry point (observe +
-    // classify + applyCoverage over the snapshots' manifests) once src/engine/inventory exports one.
     loadInventory: async () => {
-      throw new Error('the inventory engine is not plugged in yet (src/screens/engineServices.ts)');
+      const { openInventoryInputs } = await import('../cli/inventory-inputs.ts');
+      const { buildInventory } = await import('../engine/inventory/build.ts');
+      const inputs = await openInventoryInputs(ctx, env);
+      try {
+        const inventory = await buildInventory({ ...inputs, config: env.config });
+        for (const i of inventory.items) if (i.source) sourceOf.set(i.id, i.source);
+        return { ...inventory, warnings: [...inputs.warnings, ...inventory.warnings] };
+      } finally {
+        inputs.close();
+      }
     },
     startBackup: (opts) =>
       backupRun(async ({ signal, onEvent }) => {
         const { planBackup } = await import('../engine/backup/plan.ts');
         const { runBackup } = await import('../engine/backup/backup.ts');
         // ENGINE PLUG-IN (marked items): the plan takes sources, not item ids; until the engine
-        // can back up single items, marked items narrow the backup to their sources.
-        const only = opts.items ? [...new Set(opts.items.map((id) => id.split(':')[0]!).filter((k) => SOURCE_KINDS.includes(k as SourceKind)))] : undefined;
-        const plan = await planBackup({ config: env.config, kube: env.kube, env: ctx.env, only: only as SourceKind[] | undefined });
+        // can back up single items, marked items narrow the backup to the sources that hold them.
+        const only = opts.items ? [...new Set(opts.items.map((id) => sourceOf.get(id)).filter((k): k is SourceKind => k !== undefined))] : undefined;
+        if (only && only.length === 0) throw new Error('no backup job captures the marked items (they are skippable or out of reach)');
+        const plan = await planBackup({ config: env.config, kube: env.kube, env: ctx.env, only });
         return withRepo(async (repo) => {
           const cluster = env.kube ? { context: env.kube.context, server: env.kube.server } : undefined;
           const report = await runBackup({ repo, plan, version: '0.1.0', cluster, signal, onEvent });
@@ -72,17 +85,20 @@ export async function engineServices(ctx: CommandContext): Promise<TuiServices> 
       }),
     listSnapshots: () =>
       withRepo(async (repo) => {
-        const list = await repo.listSnapshots();
-        return list.map(snapshotSummary).sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+        const { readManifest } = await import('../engine/backup/manifest-read.ts');
+        const out: SnapshotSummary[] = [];
+        for (const snap of await repo.listSnapshots()) {
+          const manifest = await readManifest(repo, snap).catch(() => undefined);
+          out.push(snapshotSummary(snap, manifest));
+        }
+        return out.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
       }),
     readManifest: (id) =>
       withRepo(async (repo) => {
-        const { findPath, readFile } = await import('../engine/repository/reader.ts');
-        const snap = await repo.findSnapshot(id);
-        const { node } = await findPath(repo, snap, MANIFEST_PATH);
-        const parts: Buffer[] = [];
-        for await (const b of readFile(repo, node)) parts.push(b);
-        return JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
+        const { readManifest } = await import('../engine/backup/manifest-read.ts');
+        const manifest = await readManifest(repo, await repo.findSnapshot(id));
+        if (!manifest) throw new Error(`snapshot ${id.slice(0, 8)} has no ${MANIFEST_PATH}: lifeboat did not make it`);
+        return manifest;
       }),
   };
 }

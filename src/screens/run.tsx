@@ -24,7 +24,6 @@ export async function runTui(ctx: CommandContext): Promise<number> {
       exitOnCtrlC: false,
       patchConsole: false,
       maxFps: 15,
-      incrementalRendering: true,
     });
     await app.waitUntilExit();
   } finally {
