@@ -18,6 +18,7 @@ declare -A PROGRAM_OF=(
   [busybox-static]=/bin/busybox
   [tmux]=/usr/bin/tmux
   [openssl]=/usr/bin/openssl
+  [time]=/usr/bin/time
 )
 missing=()
 for pkg in "${!PROGRAM_OF[@]}"; do
