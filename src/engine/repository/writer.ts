@@ -256,7 +256,7 @@ export class SnapshotWriter {
     const builder = this.packs[type];
     if (builder.count === 0) return;
     this.packs[type] = new PackBuilder();
-    while (this.writes.size >= 4) await Promise.race(this.writes);
+    while (this.writes.size >= 2) await Promise.race(this.writes);
     const { id, bytes, blobs } = builder.finish(this.repo.key);
     const write: Promise<void> = this.repo.backend
       .write(fileName('data', id), bytes)
