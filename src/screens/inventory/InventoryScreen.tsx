@@ -1,4 +1,4 @@
-import React, { useMemo, useState } from 'react';
+import React, { useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { Inventory } from '../../engine/inventory/types.ts';
 import { TitleBar } from '../../components/Header.tsx';
@@ -36,6 +36,15 @@ export function InventoryScreen(p: InventoryScreenProps) {
   const tableHeight = Math.max(1, p.height - 2 - DETAILS_HEIGHT);
   const nav = useListNav(rows.length, tableHeight);
   const columns = useMemo(() => inventoryColumns(theme), [theme]);
+  // When the filter or the toggle changes the rows, the cursor stays on the item it was on
+  // (decided during render, so a key pressed right after cannot race an effect).
+  const last = useRef({ rows, id: undefined as string | undefined });
+  if (last.current.rows !== rows) {
+    const at = last.current.id ? rows.findIndex((r) => r.item.id === last.current.id) : -1;
+    last.current.rows = rows;
+    if (Math.max(0, at) !== nav.cursor) nav.jump(Math.max(0, at));
+  }
+  last.current.id = rows[nav.cursor]?.item.id;
 
   useCommandHandler(p.slot, (command) => {
     if (command === 'toggleSkippable') {

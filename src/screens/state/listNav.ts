@@ -45,8 +45,8 @@ export function navigate(p: ListPosition, command: KeyCommand, count: number, he
 /** A windowed list's position; `handle` returns true when it used the command. */
 export function useListNav(count: number, height: number) {
   const [pos, dispatch] = useReducer(
-    (p: ListPosition, a: { command: KeyCommand; count: number; height: number } | { reset: true }) =>
-      'reset' in a ? { cursor: 0, offset: 0 } : navigate(p, a.command, a.count, a.height) ?? p,
+    (p: ListPosition, a: { command: KeyCommand; count: number; height: number } | { jump: number }) =>
+      'jump' in a ? { cursor: a.jump, offset: Math.max(0, p.offset) } : navigate(p, a.command, a.count, a.height) ?? p,
     { cursor: 0, offset: 0 },
   );
   const handle = useCallback(
@@ -57,6 +57,7 @@ export function useListNav(count: number, height: number) {
     },
     [count, height],
   );
-  const reset = useCallback(() => dispatch({ reset: true }), []);
-  return { ...clampPosition(pos, count, height), handle, reset };
+  /** Puts the cursor on a row (the window follows when it renders). */
+  const jump = useCallback((index: number) => dispatch({ jump: index }), []);
+  return { ...clampPosition(pos, count, height), handle, jump };
 }

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { App } from '../../src/screens/App.tsx';
+import { makeTheme } from '../../src/components/theme.ts';
+import { renderApp, runCommand } from '../helpers/render.tsx';
+import { gate, labJobs, labServices, OLD_SNAPSHOTS } from './fixtures.ts';
+
+// Text captures of every screen at 80x24 without colour, for the README. Each must fit 80x23
+// (the root is rows - 1). With LIFEBOAT_CAPTURES=FILE they are written there too.
+
+const captures: [string, string][] = [];
+function keep(name: string, app: ReturnType<typeof renderApp>) {
+  const text = app.text().replace(/ +$/gm, '');
+  const lines = text.split('\n');
+  expect(lines.length, name).toBeLessThanOrEqual(23);
+  for (const l of lines) expect(l.length, name).toBeLessThanOrEqual(80);
+  captures.push([name, text]);
+}
+
+describe('captures at 80x24', () => {
+  it('renders each screen', async () => {
+    const hold = gate();
+    const { services } = labServices({ snapshots: OLD_SNAPSHOTS, jobs: () => labJobs({ hold: hold.promise }) });
+    const app = renderApp(<App services={services} theme={makeTheme({ noColor: true })} />, { columns: 80, rows: 24 });
+    await app.waitFor('inventory(all)[13]');
+    app.press('j');
+    app.press('j');
+    await app.waitFor(/^> .*bare-pod /m);
+    keep('inventory', app);
+    app.press('/');
+    app.press('need');
+    await app.waitFor('/need');
+    app.press('enter');
+    await app.waitFor('</need>');
+    app.press('space');
+    await app.waitFor('1 marked');
+    keep('inventory, filtered with /need, one row marked', app);
+    app.press('esc');
+    await app.waitFor('inventory(all)[13] 1 marked');
+    expect(app.text()).toMatch(/^> +! needs backup shop +Deployment +api /m); // the cursor stayed on its item
+    app.press('g');
+    await app.waitFor(/^>● ! needs backup cluster/m);
+    app.press('space');
+    await app.waitFor('inventory(all)[13] ─');
+    app.press('?');
+    await app.waitFor(/j, down +move down/);
+    keep('help (?)', app);
+    app.press('esc');
+    await app.waitFor('inventory(all)[13]');
+    await runCommand(app, 'backup');
+    await app.waitFor('No backup has run');
+    app.press('b');
+    await app.waitFor('Back up everything?');
+    keep('backup confirmation (b)', app);
+    app.press('y');
+    await app.waitFor('warning images');
+    await app.waitFor(/backup\(running\)\[4\/6/);
+    keep('backup running', app);
+    hold.open();
+    await app.waitFor('backup COMPLETE');
+    await app.waitFor('coverage 100%');
+    keep('backup summary', app);
+    await runCommand(app, 'backups');
+    await app.waitFor('backups[3]');
+    keep('backups', app);
+    app.press('enter');
+    await app.waitFor('"format": "lifeboat-manifest/1"');
+    keep('manifest (enter on a snapshot)', app);
+    app.resize(60, 15);
+    await app.waitFor('Terminal too small');
+    keep('too small (60x15)', app);
+    app.unmount();
+    const out = captures.map(([name, text]) => `### ${name}\n\n\`\`\`\n${text}\n\`\`\`\n`).join('\n');
+    if (process.env.LIFEBOAT_CAPTURES) fs.writeFileSync(process.env.LIFEBOAT_CAPTURES, out);
+    expect(captures).toHaveLength(9);
+  });
+});
