@@ -112,6 +112,37 @@ const downCommand: Command = {
   },
 };
 
+const seedCommand: Command = {
+  name: 'seed',
+  summary: 'fill the lab with a realistic environment to back up (idempotent)',
+  details: `Namespaces 'shop' (frontend and API Deployments, a PostgreSQL StatefulSet whose volume holds
+real files, a CronJob, a bare Pod, ConfigMaps, Secrets, an Ingress, Services) and 'monitoring'
+(the Prometheus configuration in a ConfigMap, a CRD with custom resources); images built and
+pushed to the lab registry; Docker named volumes; a standalone container that keeps data in its
+writable layer; rules in Prometheus; orders in PostgreSQL. What exists already is left alone.`,
+  options: { ...DIR_OPTION, quiet: { type: 'boolean', short: 'q' } },
+  optionHelp: { ...DIR_HELP, quiet: 'print nothing when all went well' },
+  async run(ctx) {
+    const dir = await labDir(ctx);
+    const { labStatus, readLabState } = await import('../../lab/lab.ts');
+    const state = readLabState(dir);
+    const status = await labStatus(dir);
+    if (!state || !status?.every((s) => s.healthy)) {
+      throw new CliError(`no healthy lab in ${dir}: start it with 'lifeboat lab up${ctx.values.dir ? ` --dir ${dir}` : ''}'`);
+    }
+    const { seedServices } = await import('../../lab/seed/services.ts');
+    const { seedKubernetes } = await import('../../lab/seed/kubernetes.ts');
+    const t0 = Date.now();
+    const services = Object.fromEntries(state.services.map((s) => [s.name, s]));
+    const seeded = await seedServices(services);
+    const kube = await seedKubernetes(state.kubeconfig, dir, { registry: seeded.registry });
+    if (ctx.values.quiet) return EXIT.ok;
+    ctx.out(`lab seeded in ${seconds(Date.now() - t0)}: namespaces ${kube.namespaces.join(', ')} (${kube.created.length} objects created),`);
+    ctx.out(`  images ${seeded.images.length} pushed to ${seeded.registry}, Docker volumes ${seeded.volumes.join(', ')}, containers ${seeded.containers.join(', ')}`);
+    return EXIT.ok;
+  },
+};
+
 const envCommand: Command = {
   name: 'env',
   summary: 'print shell export lines pointing docker, etcdctl, psql, kubectl and lifeboat at the lab',
@@ -137,5 +168,5 @@ export const labCommand: Command = {
   summary: 'start, stop and show a local lab of real services to back up and restore',
   details: `The lab runs real etcd, dockerd, a container registry, Prometheus and PostgreSQL on loopback
 ports, each in its own folder of the lab folder (default $XDG_STATE_HOME/lifeboat/lab).`,
-  subcommands: [upCommand, statusCommand, downCommand, envCommand],
+  subcommands: [upCommand, seedCommand, statusCommand, downCommand, envCommand],
 };
