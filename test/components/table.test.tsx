@@ -6,7 +6,7 @@ import { Table, columnWidths, type Column } from '../../src/components/Table.tsx
 import { barText } from '../../src/components/ProgressBar.tsx';
 import { makeTheme } from '../../src/components/theme.ts';
 import { clampPosition, navigate } from '../../src/screens/state/listNav.ts';
-import { renderApp } from '../helpers/render.tsx';
+import { renderApp, waitFor } from '../helpers/render.tsx';
 import { labServices, manyItems } from '../screens/fixtures.ts';
 
 const theme = makeTheme({ noColor: true });
@@ -18,16 +18,23 @@ describe('the windowed table', () => {
     await app.waitFor('inventory(all)[20,000]', 30_000);
     const rowLines = () => app.text().split('\n').filter((l) => /^[> ][ ●] .*ConfigMap +cm-\d+/.test(l));
     expect(rowLines()).toHaveLength(13);
-    const t0 = performance.now();
-    app.press('j');
-    await app.waitFor(/^> .*ConfigMap/m);
-    await app.waitFor(/^ +. \S+ +\S* *ns-00 +ConfigMap.*\n> /m);
-    const moved = performance.now() - t0;
-    expect(moved).toBeLessThan(500);
+    // The first presses pay for JIT warm-up; time five after that, each to its frame.
+    const cursorLine = () => app.text().split('\n').find((l) => l.startsWith('>'));
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const before = cursorLine();
+      const t = performance.now();
+      app.press('j');
+      await waitFor(() => cursorLine() !== before);
+      if (i >= 2) times.push(performance.now() - t);
+    }
+    expect(Math.max(...times)).toBeLessThan(1000);
+    expect(times.sort((a, b) => a - b)[2]).toBeLessThan(250);
+    expect(cursorLine()).toMatch(/ConfigMap/);
     const t1 = performance.now();
     app.press('G');
     await app.waitFor(/^> .*ns-96 +ConfigMap/m);
-    expect(performance.now() - t1).toBeLessThan(500);
+    expect(performance.now() - t1).toBeLessThan(1000);
     expect(rowLines()).toHaveLength(13);
     const t2 = performance.now();
     app.press('ctrlB');

@@ -62,7 +62,7 @@ export function InventoryScreen(p: InventoryScreenProps) {
 
   const scope = hideSkippable ? 'no skippable' : 'all';
   const title = `inventory(${scope})[${formatCount(rows.length)}]${p.filter ? ` </${p.filter}>` : ''}${p.marks.size ? ` ${p.marks.size} marked` : ''}`;
-  const counts = verdictCounts(all);
+  const counts = useMemo(() => verdictCounts(all), [all]);
   const summary = `${formatCount(counts['needs-backup'])} need backup · ${formatCount(counts['at-risk'])} at risk · ${formatCount(counts.skippable)} skippable`;
   return (
     <Box flexDirection="column" height={p.height}>
