@@ -4,7 +4,8 @@ import { infoCommand } from './info.ts';
 import { inventoryCommand } from './inventory.ts';
 import { labCommand } from './lab.ts';
 import { repoCommand } from './repo.ts';
+import { restoreCommand } from './restore.ts';
 import { snapshotsCommand } from './snapshots.ts';
 
 // Every subcommand of `lifeboat`, in the order --help lists them.
-export const commands: Command[] = [infoCommand, inventoryCommand, backupCommand, labCommand, repoCommand, snapshotsCommand];
+export const commands: Command[] = [infoCommand, inventoryCommand, backupCommand, restoreCommand, labCommand, repoCommand, snapshotsCommand];

@@ -1,8 +1,11 @@
 // Restoring a snapshot (or one path of it) into a target folder. Nothing is written outside the
 // target: node names must be plain names (no "..", no "/"), existing symlinks are never followed
 // (files are created exclusively after removing what was there; a directory path that is not a
-// real directory is refused), and symlinks whose target leaves the target folder are refused.
-// Every blob is checked against its id as it is read.
+// real directory is refused), and symlinks whose target leaves the target folder are refused
+// (unless `keepLinks`: then they are made as the links they are, and still never followed).
+// Every blob is checked against its id as it is read (and with `verify`, each file written is
+// read back and its SHA-256 compared with that of the checked bytes).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UnsafePathError } from './errors.ts';
@@ -15,6 +18,16 @@ import { parseTime, unixPermFromGo, type Node } from './tree.ts';
 export interface RestoreOptions {
   /** Restore only this path of the snapshot (with its parent directories). */
   include?: string;
+  /** With `include` naming a folder: restore what is inside it straight into `target`. */
+  stripInclude?: boolean;
+  /**
+   * Make every symlink as the link it is, whatever it points at (volume data often holds absolute
+   * links). A link is never followed while writing: paths are checked with lstat and files are
+   * opened O_NOFOLLOW after removing what was there, so nothing is written outside the target.
+   */
+  keepLinks?: boolean;
+  /** Read each restored file back and compare its SHA-256 with that of the bytes restored. */
+  verify?: boolean;
   onProgress?: (p: { bytesDone: number; itemsDone: number; path: string }) => void;
   signal?: AbortSignal;
 }
@@ -24,6 +37,8 @@ export interface RestoreResult {
   dirs: number;
   symlinks: number;
   bytes: number;
+  /** Files read back and found identical (with `verify`). */
+  verified?: number;
   /** Entries not restored, one line each (refused as unsafe, or failed). */
   errors: string[];
 }
@@ -115,7 +130,7 @@ class Restorer {
         break;
       case 'symlink': {
         const target = node.linktarget ?? '';
-        if (path.isAbsolute(target) || !inside(this.root, path.resolve(dir, target))) {
+        if (!this.opts.keepLinks && (path.isAbsolute(target) || !inside(this.root, path.resolve(dir, target)))) {
           this.refuse(snapPath, `symlink to ${target} leaves the target folder: refused`);
           return;
         }
@@ -145,20 +160,33 @@ class Restorer {
   private async file(p: string, node: Node): Promise<void> {
     this.removeExisting(p);
     const fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    const hash = this.opts.verify ? createHash('sha256') : undefined;
+    let ok = true;
     try {
       for await (const blob of readFile(this.repo, node)) {
         this.opts.signal?.throwIfAborted();
+        hash?.update(blob);
         let off = 0;
         while (off < blob.length) off += fs.writeSync(fd, blob, off, blob.length - off);
         this.result.bytes += blob.length;
       }
     } catch (e) {
+      ok = false;
       this.result.errors.push(`${p}: ${(e as Error).message}`);
     } finally {
       fs.closeSync(fd);
     }
+    if (hash && ok) await this.verifyFile(p, hash.digest('hex'));
     this.setMeta(p, node);
     this.result.files++;
+  }
+
+  private async verifyFile(p: string, expected: string): Promise<void> {
+    const h = createHash('sha256');
+    const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    for await (const c of fs.createReadStream('', { fd })) h.update(c as Buffer);
+    if (h.digest('hex') === expected) this.result.verified = (this.result.verified ?? 0) + 1;
+    else this.result.errors.push(`${p}: read back, its content differs from the snapshot's (SHA-256 mismatch)`);
   }
 
   finishDirs(): void {
@@ -178,6 +206,14 @@ export async function restoreSnapshot(repo: Repository, snap: SnapshotInfo, targ
     for (const n of tree.nodes) await r.node(root, n, `/${n.name}`);
   } else {
     const { node, parents } = await findPath(repo, snap, opts.include);
+    if (opts.stripInclude && node.type === 'dir') {
+      if (node.subtree) {
+        const tree = await repo.loadTree(node.subtree);
+        for (const child of tree.nodes) await r.node(root, child, `${opts.include.replace(/\/+$/, '')}/${child.name}`);
+      }
+      r.finishDirs();
+      return r.result;
+    }
     let dir = root;
     let snapPath = '';
     for (const parent of parents) {

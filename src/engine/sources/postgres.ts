@@ -27,7 +27,7 @@ export function databaseDumpPath(db: DatabaseConfig): string {
 }
 
 /** The connection as environment variables: the password only ever travels this way. */
-function clientEnv(db: DatabaseConfig): NodeJS.ProcessEnv {
+export function clientEnv(db: DatabaseConfig): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PGDATABASE: db.database, PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT ?? '10' };
   delete env.PGPASSWORD;
   if (db.host) env.PGHOST = db.host;
@@ -60,7 +60,7 @@ function lastLine(text: string): string {
   );
 }
 
-function runPsql(program: string, env: NodeJS.ProcessEnv, sql: string, signal: AbortSignal): Promise<string[][]> {
+export function runPsql(program: string, env: NodeJS.ProcessEnv, sql: string, signal: AbortSignal): Promise<string[][]> {
   return new Promise((resolve, reject) => {
     execFile(program, ['-X', '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env, signal, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(lastLine(stderr) || errorLine(err)));

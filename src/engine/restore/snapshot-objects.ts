@@ -1,0 +1,110 @@
+// The Kubernetes objects of a snapshot, read back from /kubernetes/<group|core>/<version>/
+// <resource>/<namespace|_cluster>/<name>.yaml, and the scope filters (kinds, names, labels).
+import yaml from 'js-yaml';
+import type { KubeObject } from '../kube/client.ts';
+import { findPath, readFile, walkTree } from '../repository/reader.ts';
+import type { Repository } from '../repository/repository.ts';
+import type { SnapshotInfo } from '../repository/snapshot.ts';
+import { SNAPSHOT_PATHS } from '../sources/sink.ts';
+import { NotFoundError } from '../repository/errors.ts';
+import { resourceNameOf } from './cleanup.ts';
+import type { ObjectRef } from './types.ts';
+
+export interface SnapshotObject {
+  /** `kubernetes:apps/v1/deployments/shop/api`, as the manifest names it. */
+  id: string;
+  path: string;
+  ref: ObjectRef;
+  object: KubeObject;
+}
+
+export async function readWhole(repo: Repository, node: Parameters<typeof readFile>[1]): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const b of readFile(repo, node)) parts.push(b);
+  return Buffer.concat(parts);
+}
+
+/** Every object file of the snapshot, parsed; none when it holds no /kubernetes. */
+export async function readSnapshotObjects(repo: Repository, snap: SnapshotInfo, opts: { signal?: AbortSignal; concurrency?: number } = {}): Promise<SnapshotObject[]> {
+  let root;
+  try {
+    root = (await findPath(repo, snap, SNAPSHOT_PATHS.kubernetes)).node;
+  } catch (e) {
+    if (e instanceof NotFoundError) return [];
+    throw e;
+  }
+  if (!root.subtree) return [];
+  const files: { path: string; node: Parameters<typeof readFile>[1] }[] = [];
+  for await (const e of walkTree(repo, root.subtree, SNAPSHOT_PATHS.kubernetes)) {
+    if (e.node.type === 'file' && e.path.endsWith('.yaml')) files.push(e);
+  }
+  const out: SnapshotObject[] = new Array(files.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(opts.concurrency ?? 16, files.length) }, async () => {
+      while (next < files.length) {
+        const i = next++;
+        opts.signal?.throwIfAborted();
+        const f = files[i]!;
+        const [, , groupDir, version, resource, nsDir] = f.path.split('/') as string[];
+        const group = groupDir === 'core' ? '' : groupDir!;
+        const object = yaml.load((await readWhole(repo, f.node)).toString('utf8')) as KubeObject;
+        const namespaced = nsDir !== '_cluster';
+        const ref: ObjectRef = { group, version: version!, apiVersion: group ? `${group}/${version}` : version!, resource: resource!, kind: object.kind ?? '', namespaced };
+        out[i] = { id: `kubernetes:${f.path.slice(SNAPSHOT_PATHS.kubernetes.length + 1, -'.yaml'.length)}`, path: f.path, ref, object };
+      }
+    }),
+  );
+  return out;
+}
+
+/** Whether `kind` (as kubectl names it: Deployment, deployments, deployments.apps, deploy) names ref. */
+export function kindMatches(ref: ObjectRef, kinds: string[]): boolean {
+  return kinds.some((k) => {
+    const l = k.toLowerCase();
+    return l === ref.kind.toLowerCase() || l === ref.resource || l === resourceNameOf(ref) || l === `${ref.kind.toLowerCase()}.${ref.group}` || `${l}s` === ref.resource;
+  });
+}
+
+type Requirement = (labels: Record<string, string>) => boolean;
+
+/** A label selector as kubectl takes it: `a=b`, `a==b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x)`. */
+export function parseSelector(selector: string): (labels: Record<string, string> | undefined) => boolean {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of selector) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  parts.push(cur);
+  const reqs: Requirement[] = parts
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p): Requirement => {
+      let m: RegExpExecArray | null;
+      if ((m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p))) {
+        const [, key, op, list] = m as unknown as [string, string, string, string];
+        const values = list.split(',').map((s) => s.trim());
+        return op === 'in' ? (l) => key in l && values.includes(l[key]!) : (l) => !(key in l) || !values.includes(l[key]!);
+      }
+      if ((m = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(p))) {
+        const [, key, op, value] = m as unknown as [string, string, string, string];
+        return op === '!=' ? (l) => l[key] !== value : (l) => l[key] === value;
+      }
+      if ((m = /^!\s*([\w./-]+)$/.exec(p))) {
+        const key = m[1]!;
+        return (l) => !(key in l);
+      }
+      if ((m = /^([\w./-]+)$/.exec(p))) {
+        const key = m[1]!;
+        return (l) => key in l;
+      }
+      throw new Error(`cannot read the label selector '${selector}' at '${p}'`);
+    });
+  return (labels) => reqs.every((r) => r(labels ?? {}));
+}
