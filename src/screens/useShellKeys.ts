@@ -41,7 +41,13 @@ export function useShellKeys(state: ShellKeyState): void {
         return;
       }
       if (dialog) return onDialog(s, dialog, command);
-      if (prompt) return onPrompt(s, prompt, command, input, key.ctrl || key.meta);
+      if (prompt) {
+        // Typed fast (or pasted, or over SSH), text and Enter can come as one chunk: "etcd\r".
+        const cut = input.length > 1 ? input.search(/[\r\n]/) : -1;
+        if (cut < 0) return onPrompt(s, prompt, command, input, key.ctrl || key.meta);
+        onPrompt(s, prompt, undefined, input.slice(0, cut));
+        return onPrompt(s, s.current().prompt!, 'submit', '');
+      }
       if (command && !s.slot.current?.(command)) onNormal(s, command);
     },
     { isActive: isRawModeSupported === true },

@@ -17,6 +17,12 @@ describe('the shell', () => {
     await runCommand(app, 'restore');
     await app.waitFor('restore wizard: not yet; it comes with issue 7 (nothing was restored)');
     await runCommand(app, 'frobnicate');
+    await app.waitFor('error: unknown command :frobnicate');
+    // Text and Enter in one chunk, as a fast typist or a paste over SSH sends them.
+    app.press(':');
+    await app.waitFor(/^:/m);
+    app.press('backups\r');
+    await app.waitFor('no snapshots yet');
     await app.waitFor('error: unknown command :frobnicate (? lists the commands)');
     app.unmount();
   });

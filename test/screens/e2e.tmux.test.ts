@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/render.tsx';
+import { LIFEBOAT, lifeboat, ROOT } from '../lab/helpers.ts';
+
+// The real `lifeboat` in tmux (80x24) against a real lab: open it, filter the inventory, back
+// up, see the bars and the summary, quit. Asserts on `tmux capture-pane` text only.
+
+const SOCKET = `lifeboat-e2e-${process.pid}`;
+let state: string;
+let env: NodeJS.ProcessEnv;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', 'tui');
+const keys = (...k: string[]) => tmux('send-keys', '-t', 'tui', ...k);
+const seen = (what: string | RegExp, ms = 60_000) =>
+  waitFor(() => (typeof what === 'string' ? screen().includes(what) : what.test(screen())), ms, () => `tmux never showed ${what}:\n${screen()}`);
+
+beforeAll(async () => {
+  if (!hasTmux) return;
+  state = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-e2e-'));
+  env = { ...process.env, XDG_STATE_HOME: state };
+  const up = await lifeboat(['lab', 'up'], env);
+  expect(up.code, up.stderr).toBe(0);
+  const lines = (await lifeboat(['lab', 'env'], env)).stdout.matchAll(/^export (\w+)='([^']*)'$/gm);
+  for (const [, k, v] of lines) env[k!] = v;
+});
+
+afterAll(async () => {
+  if (!hasTmux) return;
+  try {
+    tmux('kill-server');
+  } catch {
+    /* already gone */
+  }
+  await lifeboat(['lab', 'down'], env);
+  fs.rmSync(state, { recursive: true, force: true });
+});
+
+const hasTmux = (() => {
+  try {
+    execFileSync('tmux', ['-V']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasTmux)('lifeboat in tmux against the lab', () => {
+  it('filters the inventory, backs up with live bars and a summary, reaches 100% coverage, quits', async () => {
+    const vars = ['XDG_STATE_HOME', 'KUBECONFIG', 'DOCKER_HOST', 'LIFEBOAT_CONFIG'].map((k) => `${k}='${env[k]}'`).join(' ');
+    tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', `cd '${ROOT}' && env -u CI NO_COLOR=1 ${vars} '${process.execPath}' '${LIFEBOAT}'; echo "exited $?"; sleep 60`);
+    await seen(/inventory\(all\)\[[1-9]/);
+    expect(screen()).toMatch(/coverage 0% \(0\/\d+\)/);
+    keys('/');
+    await seen('type to filter');
+    keys('-l', 'etcd');
+    await seen(/^\/etcd /m);
+    keys('Enter');
+    await seen(/inventory\(all\)\[1\] <\/etcd>/);
+    expect(screen()).toMatch(/! needs backup +etcd +etcd/);
+    keys('Escape');
+    await seen(/inventory\(all\)\[[1-9]\d*\] ─/);
+    keys('b');
+    await seen('Back up everything?');
+    keys('y');
+    let running = false;
+    await waitFor(() => {
+      const s = screen();
+      running ||= /backup\(running\)/.test(s) && /\[[█·]+\]/.test(s);
+      return s.includes('backup COMPLETE');
+    }, 120_000, () => `no summary:\n${screen()}`);
+    expect(running, 'saw a frame with the bars while the backup ran').toBe(true);
+    expect(screen()).toMatch(/✔ ok +etcd snapshot/);
+    await seen(/coverage 100% \(\d+\/\d+\)/);
+    keys('q');
+    await seen('exited 0');
+  });
+});
