@@ -46,7 +46,10 @@ async function applyOne(ctx: JobContext, opts: ObjectsApplyOptions, a: ObjectAct
       try {
         await create(ctx, client, a, object);
       } catch (e) {
-        if (e instanceof KubeApiError && e.status === 409 && e.reason === 'AlreadyExists') return { ...item, outcome: 'skipped', reason: 'created by someone else since the plan was made' };
+        if (e instanceof KubeApiError && e.status === 409 && e.reason === 'AlreadyExists') {
+          const byCluster = a.ref.resource === 'serviceaccounts' && a.name === 'default';
+          return { ...item, outcome: 'skipped', reason: byCluster ? 'made by the cluster in the new namespace meanwhile' : 'created by someone else since the plan was made' };
+        }
         throw e;
       }
       return { ...item, outcome: 'created' };
