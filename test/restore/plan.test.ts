@@ -203,4 +203,16 @@ describe('the restore planner', () => {
     expect(fs.readFileSync(path.join(b, 'base/16384/orders.csv'), 'utf8')).toBe(fs.readFileSync(path.join(a, 'base/16384/orders.csv'), 'utf8'));
     expect(fs.readFileSync(path.join(b, 'PG_VERSION'), 'utf8')).toBe('15\n');
   });
+
+  it('exits 2 on bad flags and 1 with the report when something fails', async () => {
+    const run = (args: string[]) => lifeboat(['restore', 'latest', ...args], { env: { LIFEBOAT_CONFIG: env.lab.configFile } });
+    expect((await run(['--existing-resource-policy', 'merge'])).code).toBe(2);
+    expect((await run(['--namespace-map', 'shop'])).code).toBe(2);
+    expect((await run(['--only', 'objects,tapes'])).code).toBe(2);
+    expect((await run(['--selector', 'a in (b'])).code).toBe(2);
+    const bad = await run(['--namespace', 'shop', '--kind', 'configmaps', '--namespace-map', 'shop=Not_A_Namespace', '--only', 'objects']);
+    expect(bad.stdout).toMatch(/^FAILED +Namespace Not_A_Namespace: /m);
+    expect(bad.stdout).toMatch(/restore failed: .* [1-9]\d* failed/);
+    expect(bad.code).toBe(1);
+  });
 });

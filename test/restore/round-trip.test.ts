@@ -118,5 +118,12 @@ describe('round trip', () => {
     const again = await lifeboat(['restore', 'latest', '--only', 'objects,databases', '--json'], { env: { LIFEBOAT_CONFIG: env.lab.configFile } });
     const report = JSON.parse(again.stdout.trim().split('\n').at(-1)!);
     expect(report).toMatchObject({ type: 'report', status: 'ok', totals: { created: 0, updated: 0, failed: 0 } });
+
+    // Images pushed to a mapped registry path, from the engine (the images are there already).
+    const pushed = await lifeboat(['restore', 'latest', '--only', 'images', '--registry-map', `${registry}/lab=${registry}/mirror`], { env: { LIFEBOAT_CONFIG: env.lab.configFile } });
+    expect(pushed.code).toBe(0);
+    expect(pushed.stdout).toMatch(/restore ok: 0 created, 0 updated, 0 recreated, 4 restored, 1 skipped, 0 failed/);
+    const tags = (await (await fetch(`${env.lab.services.registry!.address}/v2/mirror/shop-api/tags/list`)).json()) as { tags: string[] };
+    expect(tags.tags).toEqual(['2.1']);
   });
 });
