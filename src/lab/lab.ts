@@ -365,7 +365,7 @@ export function labConfig(state: LabState): LifeboatConfig {
   if (registry) config.registries = [{ url: registry.address }];
   const prometheus = svc('prometheus');
   if (prometheus) {
-    config.prometheus = [{ url: prometheus.address, ruleFiles: prometheus.extra?.rules ? [prometheus.extra.rules] : [], tsdbSnapshot: true }];
+    config.prometheus = [{ url: prometheus.address, ruleFiles: prometheus.extra?.rules ? [prometheus.extra.rules] : [] }];
   }
   const pg = svc('postgres');
   if (pg) {
