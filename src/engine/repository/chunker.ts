@@ -43,6 +43,11 @@ export class Chunker {
 
   constructor(private gear: Uint32Array) {}
 
+  /** Drops what is buffered: a stream that failed must not leak its bytes into the next file. */
+  reset(): void {
+    this.len = 0;
+  }
+
   /** Room left for `fill`. */
   get room(): number {
     return this.buf.length - this.len;

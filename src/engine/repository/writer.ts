@@ -350,6 +350,7 @@ export class SnapshotWriter {
       }
       return { content, size };
     } finally {
+      this.chunker.reset(); // empty after a full read; after a failed one, nothing may leak on
       fs.closeSync(fd);
     }
   }
@@ -357,12 +358,17 @@ export class SnapshotWriter {
   private async contentFromStream(source: AsyncIterable<Uint8Array | string>): Promise<{ content: string[]; size: number }> {
     const content: string[] = [];
     let size = 0;
-    for await (const piece of source) {
-      this.checkState();
-      const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
-      size += buf.length;
-      for (const c of this.chunker.push(buf)) content.push(await this.addChunk(c));
-      this.report();
+    try {
+      for await (const piece of source) {
+        this.checkState();
+        const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        size += buf.length;
+        for (const c of this.chunker.push(buf)) content.push(await this.addChunk(c));
+        this.report();
+      }
+    } catch (e) {
+      this.chunker.reset();
+      throw e;
     }
     for (const c of this.chunker.take(true)) content.push(await this.addChunk(c));
     return { content, size };
