@@ -8,6 +8,28 @@ export async function openTui(ctx: CommandContext): Promise<number> {
       "no terminal: the lifeboat UI needs one; over SSH use 'ssh -t HOST lifeboat', or run a subcommand (see 'lifeboat --help')",
     );
   }
+  const { loadEnvironment } = await import('./environment.ts');
+  const { openInventoryInputs } = await import('./inventory-inputs.ts');
+  const { openRepository, repositoryLocation } = await import('./repository-options.ts');
+  const { engineServices } = await import('../screens/engineServices.ts');
+  const { noColorRequested } = await import('../components/theme.ts');
   const { runTui } = await import('../screens/run.tsx');
-  return runTui(ctx);
+  const env = await loadEnvironment(ctx);
+  let repository: string | undefined;
+  try {
+    repository = repositoryLocation(ctx);
+  } catch {
+    repository = undefined;
+  }
+  const services = await engineServices({
+    config: env.config,
+    configFile: env.configFile,
+    kube: env.kube,
+    env: ctx.env,
+    repository,
+    openRepository: () => openRepository(ctx),
+    openInventoryInputs: () => openInventoryInputs(ctx, env),
+    kubeFor: async (context) => (context ? (await loadEnvironment({ ...ctx, globals: { ...ctx.globals, context } })).kube : env.kube),
+  });
+  return runTui({ services, noColor: noColorRequested(ctx.env, ctx.globals.noColor), stdout: ctx.stdout as NodeJS.WriteStream, stdin: ctx.stdin as NodeJS.ReadStream });
 }

@@ -9,6 +9,8 @@ const SECTIONS: { scope: Scope; title: string }[] = [
   { scope: 'inventory', title: 'Inventory' },
   { scope: 'backup', title: 'Backup' },
   { scope: 'backups', title: 'Backups' },
+  { scope: 'restore', title: 'Restore wizard' },
+  { scope: 'text', title: 'Restore wizard, typing' },
   { scope: 'prompt', title: 'After : or /' },
   { scope: 'dialog', title: 'In a question' },
 ];

@@ -13,6 +13,8 @@ import { scopeOf, viewName, type View } from './router.ts';
 import { Screen } from './Screen.tsx';
 import type { TuiServices } from './services.ts';
 import { BackupStore } from './state/backupStore.ts';
+import { RestoreWizard } from './state/restoreStore.ts';
+import { useStore } from './state/useStore.ts';
 import { useAppData } from './useAppData.ts';
 import { modeOf, useShellKeys } from './useShellKeys.ts';
 import { useTerminalSize } from './useTerminalSize.ts';
@@ -27,6 +29,8 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const store = useMemo(() => given ?? new BackupStore(), [given]);
+  const wizard = useMemo(() => new RestoreWizard(services), [services]);
+  useStore(wizard); // renders again when the wizard starts or stops taking text (the footer's mode)
   const [message, setMessage] = useState<Message>();
   const data = useAppData(services, store, setMessage);
   const [stack, setStack] = useState<View[]>([{ screen: 'inventory' }]);
@@ -40,11 +44,15 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
   const [marks, setMarks] = useState<ReadonlySet<string>>(new Set());
   const slot = useRef<CommandSlot['current']>(null);
   const view = stack.at(-1)!;
-  const mode = modeOf(prompt, dialog);
+  const mode = modeOf(prompt, dialog, view.screen === 'restore' && wizard.typing);
   const scopes = scopesFor(mode, scopeOf(view));
   const small = tooSmall(columns, rows);
 
-  const go = useCallback((v: View) => setStack((s) => (v.screen === 'manifest' || v.screen === 'help' ? [...s, v] : [v])), []);
+  // Drill-ins and the wizard go on top (esc comes back); the other views replace the stack.
+  const go = useCallback((v: View) => setStack((s) => {
+    if (v.screen === 'restore') return [...s.filter((x) => x.screen !== 'restore'), v];
+    return v.screen === 'manifest' || v.screen === 'help' ? [...s, v] : [v];
+  }), []);
   const back = useCallback(() => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)), []);
   const onMark = useCallback((id: string) => setMarks((m) => {
     const next = new Set(m);
@@ -54,7 +62,7 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
 
   useShellKeys({
     view, current: () => open.current, filter: filters[view.screen] ?? '', tooSmall: small, slot,
-    services, store, inventory: data.inventory.value, marks,
+    services, store, wizard, inventory: data.inventory.value, marks,
     clearMarks: () => setMarks(new Set()),
     setDialog, setMessage, setPrompt, go, back, exit, reload: data.reload,
     setFilter: (text) => setFilters((f) => ({ ...f, [view.screen]: text })),
@@ -76,7 +84,7 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
         {dialog ? <ConfirmDialog dialog={dialog} theme={theme} width={columns} /> : null}
         <Box display={dialog ? 'none' : 'flex'} flexDirection="column">
           <Screen
-            view={view} crumbs={stack.slice(0, -1).map(viewName)} services={services} store={store} data={data}
+            view={view} crumbs={stack.slice(0, -1).map(viewName)} services={services} store={store} wizard={wizard} data={data}
             marks={marks} onMark={onMark} filter={filters[view.screen] ?? ''} go={go} slot={slot}
             height={bodyHeight} width={columns} theme={theme}
           />

@@ -1,4 +1,4 @@
-import React, { useCallback } from 'react';
+import React, { useCallback, useLayoutEffect } from 'react';
 import { helpLines } from '../components/help.ts';
 import type { Theme } from '../components/theme.ts';
 import { BackupScreen } from './backup/BackupScreen.tsx';
@@ -9,7 +9,9 @@ import { InventoryScreen } from './inventory/InventoryScreen.tsx';
 import { PagerScreen } from './PagerScreen.tsx';
 import type { View } from './router.ts';
 import type { TuiServices } from './services.ts';
+import { RestoreScreen } from './restore/RestoreScreen.tsx';
 import type { BackupStore } from './state/backupStore.ts';
+import type { RestoreWizard } from './state/restoreStore.ts';
 import type { useAppData } from './useAppData.ts';
 
 export interface ScreenProps {
@@ -17,6 +19,7 @@ export interface ScreenProps {
   crumbs: string[];
   services: TuiServices;
   store: BackupStore;
+  wizard: RestoreWizard;
   data: ReturnType<typeof useAppData>;
   marks: ReadonlySet<string>;
   onMark(id: string): void;
@@ -37,6 +40,11 @@ export function Screen(p: ScreenProps) {
     () => p.services.readManifest(id).then((m) => JSON.stringify(m, null, 2).split('\n')),
     [p.services, id],
   );
+  const restoreOn = view.screen === 'restore' ? view.snapshot : undefined;
+  // Opening the wizard (again): afresh after a report, else where it was left.
+  useLayoutEffect(() => {
+    if (view.screen === 'restore') p.wizard.open(restoreOn);
+  }, [view, restoreOn, p.wizard]);
   switch (view.screen) {
     case 'inventory':
       return <InventoryScreen {...common} inventory={p.data.inventory.value} error={p.data.inventory.error} marks={p.marks} onMark={p.onMark} filter={p.filter} />;
@@ -45,12 +53,15 @@ export function Screen(p: ScreenProps) {
     case 'backups':
       return (
         <BackupsScreen {...common} snapshots={p.data.snapshots.value} error={p.data.snapshots.error} filter={p.filter}
-          onOpen={(s) => p.go({ screen: 'manifest', id: s.id, shortId: s.shortId })} />
+          onOpen={(s) => p.go({ screen: 'manifest', id: s.id, shortId: s.shortId })}
+          onRestore={(s) => p.go({ screen: 'restore', snapshot: s.id })} />
       );
     case 'manifest':
       return <PagerScreen key={id} {...common} title={`manifest(${view.shortId}) /lifeboat/manifest.json`} load={loadManifest} />;
     case 'help':
       return <PagerScreen {...common} title="help: keys and commands" load={helpLines} />;
+    case 'restore':
+      return <RestoreScreen wizard={p.wizard} {...common} />;
     case 'sources':
       return <ConnectionsScreen probe={p.services.probe} crumbs={crumbs} theme={theme} width={width} />;
   }

@@ -1,12 +1,12 @@
 import type { JobEvent, JobEventListener } from '../engine/jobs/events.ts';
 import type { JobResult } from '../engine/jobs/runner.ts';
-import type { BackupRun, BackupSummary, JobOutcome } from './services.ts';
+import type { BackupSummary, JobOutcome, Run } from './services.ts';
 
-// The glue between the engine's way of running a backup (a function taking a signal and an
-// event callback) and the UI's BackupRun (subscribe, cancel, done). Events that come before the
+// The glue between the engine's way of running a backup or a restore (a function taking a signal and an
+// event callback) and the UI's Run (subscribe, cancel, done). Events that come before the
 // first subscriber are kept and replayed to it, so no start event is ever lost.
 
-export function backupRun(start: (opts: { signal: AbortSignal; onEvent: JobEventListener }) => Promise<BackupSummary>): BackupRun {
+export function backupRun<T = BackupSummary>(start: (opts: { signal: AbortSignal; onEvent: JobEventListener }) => Promise<T>): Run<T> {
   const controller = new AbortController();
   const listeners = new Set<JobEventListener>();
   let early: JobEvent[] | undefined = [];

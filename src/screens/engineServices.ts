@@ -1,5 +1,8 @@
-import type { CommandContext } from '../cli/command.ts';
+import type Docker from 'dockerode';
 import type { Manifest } from '../engine/backup/manifest.ts';
+import type { LifeboatConfig } from '../engine/config/schema.ts';
+import type { KubeClient } from '../engine/kube/client.ts';
+import type { KubeTarget } from '../engine/kube/kubeconfig.ts';
 import type { Repository } from '../engine/repository/repository.ts';
 import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
 import { SOURCE_KINDS, type SourceKind } from '../engine/sources/types.ts';
@@ -8,6 +11,7 @@ import type { SnapshotSummary, TuiServices } from './services.ts';
 
 // TuiServices over the real engine, for `lifeboat` with no subcommand. Each call opens what it
 // needs and closes it again, so the UI holds no repository lock while it only shows things.
+// The CLI resolves flags, config and kubeconfig into an EngineSession (cli -> screens -> engine).
 // What is not plugged in yet is marked ENGINE PLUG-IN.
 // Engine modules load lazily: the UI opens before Kubernetes and Docker clients are imported.
 
@@ -29,37 +33,56 @@ export function snapshotSummary(s: SnapshotInfo, manifest?: Manifest): SnapshotS
   };
 }
 
-export async function engineServices(ctx: CommandContext): Promise<TuiServices> {
-  const { loadEnvironment } = await import('../cli/environment.ts');
+/** What the CLI resolved for the UI: the config, the cluster, and how to open what it names. */
+export interface EngineSession {
+  config: LifeboatConfig;
+  configFile?: string;
+  /** The current cluster, or undefined when nothing names one. */
+  kube?: KubeTarget;
+  /** The process environment (DOCKER_HOST, credentials of the sources). */
+  env: NodeJS.ProcessEnv;
+  /** Where the repository is, for the header; undefined when none is configured. */
+  repository?: string;
+  openRepository(): Promise<Repository>;
+  openInventoryInputs(): Promise<{ kube?: KubeClient; docker?: Docker; repo?: Repository; warnings: string[]; close(): void }>;
+  /** The cluster of a kubeconfig context (undefined: the current one), as the flags and config find it. */
+  kubeFor(context?: string): Promise<KubeTarget | undefined>;
+}
+
+export async function engineServices(session: EngineSession): Promise<TuiServices> {
   const { endpointsOf } = await import('../engine/environment/endpoints.ts');
   const { probeEndpoints } = await import('../engine/environment/probe.ts');
-  const { openRepository, repositoryLocation } = await import('../cli/repository-options.ts');
-  const env = await loadEnvironment(ctx);
+  const env = { config: session.config, configFile: session.configFile, kube: session.kube };
   const withRepo = async <T>(fn: (repo: Repository) => Promise<T>): Promise<T> => {
-    const repo = await openRepository(ctx);
+    const repo = await session.openRepository();
     try {
       return await fn(repo);
     } finally {
       await repo.close();
     }
   };
+  /** The restore target of a request, closed after `fn`. */
+  const withTarget = async <T>(context: string | undefined, fn: (target: import('../engine/restore/types.ts').RestoreTarget) => Promise<T>): Promise<T> => {
+    const { restoreTarget } = await import('../engine/restore/target.ts');
+    const kube = await session.kubeFor(context);
+    const target = restoreTarget(session.config, kube, session.env);
+    try {
+      return await fn(target);
+    } finally {
+      target.close();
+    }
+  };
   /** Which backup job captures each inventory item, from the last inventory read. */
   const sourceOf = new Map<string, SourceKind>();
-  let repository: string | undefined;
-  try {
-    repository = repositoryLocation(ctx);
-  } catch {
-    repository = undefined;
-  }
+  const repository = session.repository;
   return {
     context: env.kube?.context,
     configFile: env.configFile,
     repository,
-    probe: () => probeEndpoints(endpointsOf(env.config, env.kube, ctx.env), env.kube),
+    probe: () => probeEndpoints(endpointsOf(env.config, env.kube, session.env), env.kube),
     loadInventory: async () => {
-      const { openInventoryInputs } = await import('../cli/inventory-inputs.ts');
       const { buildInventory } = await import('../engine/inventory/build.ts');
-      const inputs = await openInventoryInputs(ctx, env);
+      const inputs = await session.openInventoryInputs();
       try {
         const inventory = await buildInventory({ ...inputs, config: env.config });
         for (const i of inventory.items) if (i.source) sourceOf.set(i.id, i.source);
@@ -76,7 +99,7 @@ export async function engineServices(ctx: CommandContext): Promise<TuiServices> 
         // can back up single items, marked items narrow the backup to the sources that hold them.
         const only = opts.items ? [...new Set(opts.items.map((id) => sourceOf.get(id)).filter((k): k is SourceKind => k !== undefined))] : undefined;
         if (only && only.length === 0) throw new Error('no backup job captures the marked items (they are skippable or out of reach)');
-        const plan = await planBackup({ config: env.config, kube: env.kube, env: ctx.env, only });
+        const plan = await planBackup({ config: env.config, kube: env.kube, env: session.env, only });
         return withRepo(async (repo) => {
           const cluster = env.kube ? { context: env.kube.context, server: env.kube.server } : undefined;
           const report = await runBackup({ repo, plan, version: '0.1.0', cluster, signal, onEvent });
@@ -100,5 +123,27 @@ export async function engineServices(ctx: CommandContext): Promise<TuiServices> 
         if (!manifest) throw new Error(`snapshot ${id.slice(0, 8)} has no ${MANIFEST_PATH}: lifeboat did not make it`);
         return manifest;
       }),
+    snapshotContents: (id) =>
+      withRepo(async (repo) => {
+        const { snapshotContents } = await import('../engine/restore/contents.ts');
+        return snapshotContents(repo, await repo.findSnapshot(id));
+      }),
+    planRestore: (request, signal) =>
+      withRepo(async (repo) => {
+        const { planRestore } = await import('../engine/restore/plan.ts');
+        const snapshot = await repo.findSnapshot(request.snapshot);
+        return withTarget(request.targetContext, async (target) => {
+          const plan = await planRestore({ repo, snapshot, scope: request.scope, target, options: request.options, signal });
+          return { request, plan, context: target.kubeContext };
+        });
+      }),
+    startRestore: (planned) =>
+      backupRun(({ signal, onEvent }) =>
+        withRepo(async (repo) => {
+          const { runRestore } = await import('../engine/restore/restore.ts');
+          const snapshot = await repo.findSnapshot(planned.request.snapshot);
+          return withTarget(planned.request.targetContext, (target) => runRestore({ repo, snapshot, plan: planned.plan, target, signal, onEvent }));
+        }),
+      ),
   };
 }

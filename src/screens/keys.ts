@@ -1,15 +1,15 @@
 // One registry of keys: it drives the bindings, the footer hints and the `?` help, so the three
 // can never disagree. A binding belongs to a mode (normal, `:` command, `/` filter, dialog) and a
-// scope (global, every list, or one screen); the shell resolves a key by mode, then by the scopes
+// scope (global, every list, or one screen; `text` is the wizard's typing); the shell resolves a key by mode, then by the scopes
 // of the screen in front, most specific first.
 
-export type Mode = 'normal' | 'command' | 'filter' | 'dialog';
-export type Scope = 'global' | 'list' | 'inventory' | 'backup' | 'backups' | 'prompt' | 'dialog';
+export type Mode = 'normal' | 'command' | 'filter' | 'dialog' | 'text';
+export type Scope = 'global' | 'list' | 'inventory' | 'backup' | 'backups' | 'restore' | 'prompt' | 'text' | 'dialog';
 
 export type KeyCommand =
   | 'quit' | 'interrupt' | 'help' | 'back' | 'refresh' | 'commandMode' | 'filterMode' | 'backup'
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp' | 'halfDown' | 'halfUp' | 'open'
-  | 'mark' | 'toggleSkippable' | 'cancel' | 'confirm' | 'deny' | 'submit' | 'dismiss' | 'erase';
+  | 'mark' | 'toggleSkippable' | 'cancel' | 'confirm' | 'deny' | 'submit' | 'dismiss' | 'erase' | 'next' | 'restore';
 
 export interface KeyBinding {
   command: KeyCommand;
@@ -26,6 +26,7 @@ export interface KeyBinding {
 
 const N: Mode[] = ['normal'];
 const PROMPT: Mode[] = ['command', 'filter'];
+const TEXT: Mode[] = ['text'];
 
 export const KEY_BINDINGS: KeyBinding[] = [
   { command: 'help', keys: ['?'], description: 'show or hide this help', modes: N, scope: 'global', hint: 'help' },
@@ -48,6 +49,15 @@ export const KEY_BINDINGS: KeyBinding[] = [
   { command: 'toggleSkippable', keys: ['s'], description: 'hide or show skippable rows', modes: N, scope: 'inventory', hint: 'skippable' },
   { command: 'cancel', keys: ['c'], description: 'cancel the running backup (asks first)', modes: N, scope: 'backup', hint: 'cancel' },
   { command: 'open', keys: ['enter'], description: "open the snapshot's manifest", modes: N, scope: 'backups', hint: 'manifest' },
+  { command: 'restore', keys: ['r'], description: 'restore this snapshot (opens the wizard on it; nothing is written before you confirm)', modes: N, scope: 'backups', hint: 'restore' },
+  { command: 'open', keys: ['enter'], description: 'choose the snapshot; open a tree row; edit a field; show an action', modes: N, scope: 'restore', hint: 'select' },
+  { command: 'mark', keys: ['space'], description: 'mark or unmark what to restore (a source, namespace or kind)', modes: N, scope: 'restore', hint: 'mark' },
+  { command: 'next', keys: ['n', 'tab'], description: 'next step: target, then the plan, then the confirmation', modes: N, scope: 'restore', hint: 'next' },
+  { command: 'back', keys: ['escape'], description: 'back a step (every choice is kept); leaves from the first step', modes: N, scope: 'restore', hint: 'back' },
+  { command: 'cancel', keys: ['c'], description: 'cancel the running restore (asks first; esc asks too)', modes: N, scope: 'restore' },
+  { command: 'submit', keys: ['enter'], description: 'keep the field / confirm with the typed name', modes: TEXT, scope: 'text', hint: 'ok' },
+  { command: 'dismiss', keys: ['escape'], description: 'drop the edit / back from the confirmation', modes: TEXT, scope: 'text', hint: 'back' },
+  { command: 'erase', keys: ['backspace'], description: 'delete a character', modes: TEXT, scope: 'text' },
   { command: 'submit', keys: ['enter'], description: 'run the command / apply the filter', modes: PROMPT, scope: 'prompt', hint: 'apply' },
   { command: 'dismiss', keys: ['escape'], description: 'leave the prompt (a filter is cleared)', modes: PROMPT, scope: 'prompt', hint: 'cancel' },
   { command: 'erase', keys: ['backspace'], description: 'delete a character', modes: PROMPT, scope: 'prompt' },
@@ -61,7 +71,7 @@ export const PROMPT_COMMANDS: { names: string[]; description: string }[] = [
   { names: ['backups', 'snapshots'], description: 'the snapshots in the repository' },
   { names: ['backup'], description: 'the backup screen: live progress and the summary' },
   { names: ['sources'], description: 'what lifeboat is connected to' },
-  { names: ['restore'], description: 'the restore wizard (not yet: issue 7)' },
+  { names: ['restore'], description: 'the restore wizard: snapshot, what, where, plan, confirm, progress, report' },
   { names: ['help'], description: 'this help' },
   { names: ['quit', 'q'], description: 'quit lifeboat' },
 ];
@@ -69,6 +79,7 @@ export const PROMPT_COMMANDS: { names: string[]; description: string }[] = [
 /** The scopes a screen's keys come from, most specific first. */
 export function scopesFor(mode: Mode, screenScope?: Scope): Scope[] {
   if (mode === 'dialog') return ['dialog'];
+  if (mode === 'text') return ['text'];
   if (mode !== 'normal') return ['prompt'];
   return screenScope ? [screenScope, 'list', 'global'] : ['list', 'global'];
 }

@@ -10,6 +10,8 @@ export type View =
   | { screen: 'backups' }
   | { screen: 'sources' }
   | { screen: 'help' }
+  /** The restore wizard; on `snapshot` when opened from the backups screen. */
+  | { screen: 'restore'; snapshot?: string }
   | { screen: 'manifest'; id: string; shortId: string };
 
 export function viewName(v: View): string {
@@ -18,7 +20,7 @@ export function viewName(v: View): string {
 
 /** The key scope of a view: its own, or none (then only the list and global keys). */
 export function scopeOf(v: View): Scope | undefined {
-  return v.screen === 'inventory' || v.screen === 'backup' || v.screen === 'backups' ? v.screen : undefined;
+  return v.screen === 'inventory' || v.screen === 'backup' || v.screen === 'backups' || v.screen === 'restore' ? v.screen : undefined;
 }
 
 /** Views whose list `/` filters. */
@@ -36,15 +38,13 @@ const GO: Record<string, View> = {
   backup: { screen: 'backup' },
   sources: { screen: 'sources' },
   help: { screen: 'help' },
+  restore: { screen: 'restore' },
 };
 
 /** What a `:` command does. Abbreviations match when they are a prefix of one name only. */
 export function runPromptCommand(text: string): PromptAction {
   const name = text.trim().toLowerCase().replace(/!$/, '');
   if (name === 'q' || name === 'quit' || name === 'qa') return { quit: true };
-  if (name === 'restore') {
-    return { message: { level: 'info', text: 'restore wizard: not yet; it comes with issue 7 (nothing was restored)' } };
-  }
   if (GO[name]) return { go: GO[name] };
   const prefixed = [...new Set(Object.keys(GO).filter((k) => name && k.startsWith(name)).map((k) => GO[k]!.screen))];
   if (prefixed.length === 1) return { go: { screen: prefixed[0] } as View };

@@ -1,6 +1,9 @@
 import type { ProbeResult } from '../engine/environment/probe.ts';
 import type { Inventory } from '../engine/inventory/types.ts';
 import type { JobEventListener } from '../engine/jobs/events.ts';
+import type { SnapshotContents } from '../engine/restore/contents.ts';
+import type { RestoreReport } from '../engine/restore/restore.ts';
+import type { RestoreOptions, RestorePlan, RestoreScope } from '../engine/restore/types.ts';
 import type { SourceKind } from '../engine/sources/types.ts';
 
 // What the UI may ask of the engine. The CLI builds it (src/screens/run.tsx); tests build it over
@@ -43,13 +46,35 @@ export interface BackupSummary {
   jobs: JobOutcome[];
 }
 
-/** A backup in flight. Events start after the current tick, so a subscriber added at once misses none. */
-export interface BackupRun {
+/** A backup or a restore in flight. Events start after the current tick, so a subscriber added at once misses none. */
+export interface Run<T> {
   /** Subscribes to the run's JobEvents; returns the unsubscribe. */
   events(listener: JobEventListener): () => void;
-  /** Asks the run to stop; `done` then resolves with a partial summary. */
+  /** Asks the run to stop; `done` then resolves with what was done. */
   cancel(): void;
-  done: Promise<BackupSummary>;
+  done: Promise<T>;
+}
+
+export type BackupRun = Run<BackupSummary>;
+/** A restore in flight: `done` resolves with the report (never rejects for a failed item). */
+export type RestoreRun = Run<RestoreReport>;
+
+/** What the restore wizard asks for: a snapshot, what of it, where to, and how. */
+export interface RestoreRequest {
+  /** The snapshot's id. */
+  snapshot: string;
+  scope: RestoreScope;
+  /** The kubeconfig context to restore into; undefined: the current one. */
+  targetContext?: string;
+  options: RestoreOptions;
+}
+
+/** A plan made for a request; nothing has been written. */
+export interface PlannedRestore {
+  request: RestoreRequest;
+  plan: RestorePlan;
+  /** The target context's name (what the confirmation asks to type), undefined with no cluster. */
+  context?: string;
 }
 
 export interface TuiServices {
@@ -69,4 +94,10 @@ export interface TuiServices {
   listSnapshots(): Promise<SnapshotSummary[]>;
   /** A snapshot's /lifeboat/manifest.json, parsed. */
   readManifest(id: string): Promise<unknown>;
+  /** What a snapshot holds: sources with counts, objects per namespace and per resource. */
+  snapshotContents(id: string): Promise<SnapshotContents>;
+  /** Plans a restore; writes nothing. */
+  planRestore(request: RestoreRequest, signal?: AbortSignal): Promise<PlannedRestore>;
+  /** Runs a plan made by planRestore, into the same target. */
+  startRestore(planned: PlannedRestore): RestoreRun;
 }

@@ -5,6 +5,7 @@ import type { Inventory } from '../engine/inventory/types.ts';
 import type { View } from './router.ts';
 import type { TuiServices } from './services.ts';
 import type { BackupStore } from './state/backupStore.ts';
+import type { RestoreWizard } from './state/restoreStore.ts';
 
 // The shell's actions that ask first: back up, cancel a backup, quit while one runs. Each opens
 // a dialog whose "yes" does the thing; none acts on a single stray key.
@@ -12,6 +13,7 @@ import type { BackupStore } from './state/backupStore.ts';
 export interface ShellDeps {
   services: TuiServices;
   store: BackupStore;
+  wizard: RestoreWizard;
   inventory?: Inventory;
   marks: ReadonlySet<string>;
   clearMarks(): void;
@@ -45,23 +47,36 @@ export function askBackup(d: ShellDeps): void {
   });
 }
 
-export function askCancel(d: ShellDeps, thenQuit = false): void {
-  if (!d.store.running) return d.setMessage({ level: 'info', text: 'no backup is running' });
+const CANCEL = {
+  backup: { what: 'backup', kept: 'Running jobs are stopped. What finished is kept in a PARTIAL snapshot.' },
+  restore: { what: 'restore', kept: 'Running jobs are stopped. What was written so far stays; the report says what.' },
+};
+
+/** Asks before cancelling the running backup or restore (and quitting, with thenQuit). */
+function askCancelRun(d: ShellDeps, run: keyof typeof CANCEL, thenQuit: boolean): void {
+  const { what, kept } = CANCEL[run];
+  const running = run === 'backup' ? d.store.running : d.wizard.running;
+  if (!running) return d.setMessage({ level: 'info', text: `no ${what} is running` });
   d.setDialog({
-    title: thenQuit ? 'A backup is running. Cancel it and quit?' : 'Cancel the running backup?',
-    lines: ['Running jobs are stopped. What finished is kept in a PARTIAL snapshot.'],
-    yes: thenQuit ? 'cancel and quit' : 'cancel the backup',
+    title: thenQuit ? `A ${what} is running. Cancel it and quit?` : `Cancel the running ${what}?`,
+    lines: [kept],
+    yes: thenQuit ? 'cancel and quit' : `cancel the ${what}`,
     no: 'keep it running',
     danger: true,
     onConfirm: () => {
-      d.store.cancel();
+      if (run === 'backup') d.store.cancel();
+      else d.wizard.cancel();
       if (thenQuit) d.exit();
-      else d.setMessage({ level: 'warn', text: 'cancelling the backup...' });
+      else d.setMessage({ level: 'warn', text: `cancelling the ${what}...` });
     },
   });
 }
 
+export const askCancel = (d: ShellDeps, thenQuit = false) => askCancelRun(d, 'backup', thenQuit);
+export const askCancelRestore = (d: ShellDeps, thenQuit = false) => askCancelRun(d, 'restore', thenQuit);
+
 export function quit(d: ShellDeps): void {
-  if (d.store.running) askCancel(d, true);
+  if (d.wizard.running) askCancelRestore(d, true);
+  else if (d.store.running) askCancel(d, true);
   else d.exit();
 }

@@ -5,7 +5,7 @@ import type { Prompt } from '../components/PromptLine.tsx';
 import type { CommandSlot } from './commandSlot.ts';
 import { commandFor, keyName, scopesFor, type KeyCommand, type Mode } from './keys.ts';
 import { filterable, runPromptCommand, scopeOf, type View } from './router.ts';
-import { askBackup, askCancel, quit, type ShellDeps } from './shellActions.ts';
+import { askBackup, askCancel, askCancelRestore, quit, type ShellDeps } from './shellActions.ts';
 
 export interface ShellKeyState extends ShellDeps {
   view: View;
@@ -34,7 +34,8 @@ export function useShellKeys(state: ShellKeyState): void {
     (input, key) => {
       const s = latest.current;
       const { prompt, dialog } = s.current();
-      const mode = modeOf(prompt, dialog);
+      const typing = s.view.screen === 'restore' && s.wizard.typing;
+      const mode = modeOf(prompt, dialog, typing);
       const command = commandFor(keyName(input, key), mode, scopesFor(mode, scopeOf(s.view)));
       if (s.tooSmall) {
         if (command === 'quit' || command === 'interrupt') quit(s);
@@ -48,15 +49,30 @@ export function useShellKeys(state: ShellKeyState): void {
         onPrompt(s, prompt, undefined, input.slice(0, cut));
         return onPrompt(s, s.current().prompt!, 'submit', '');
       }
+      if (typing) {
+        const cut = input.length > 1 ? input.search(/[\r\n]/) : -1;
+        if (cut < 0) return onText(s, command, input, key.ctrl || key.meta);
+        onText(s, undefined, input.slice(0, cut));
+        return onText(s, 'submit', '');
+      }
       if (command && !s.slot.current?.(command)) onNormal(s, command);
     },
     { isActive: isRawModeSupported === true },
   );
 }
 
-/** The key mode follows from what is open: a dialog, else a prompt, else normal. */
-export function modeOf(prompt?: Prompt, dialog?: Dialog): Mode {
-  return dialog ? 'dialog' : prompt ? (prompt.kind === ':' ? 'command' : 'filter') : 'normal';
+/** The key mode follows from what is open: a dialog, else a prompt, else the wizard's typing, else normal. */
+export function modeOf(prompt?: Prompt, dialog?: Dialog, typing = false): Mode {
+  return dialog ? 'dialog' : prompt ? (prompt.kind === ':' ? 'command' : 'filter') : typing ? 'text' : 'normal';
+}
+
+/** Keys while the wizard takes text: a field's value, or the target context's name to confirm. */
+function onText(s: ShellKeyState, command: KeyCommand | undefined, input: string, modified?: boolean): void {
+  const d = s.wizard.dispatch;
+  if (command === 'erase') return d({ type: 'erase' });
+  if (command === 'dismiss') return d({ type: 'back' });
+  if (command === 'submit') return d({ type: 'submit' });
+  if (!modified && input && !/[\u0000-\u001f\u007f]/.test(input)) d({ type: 'type', text: input });
 }
 
 function onDialog(s: ShellKeyState, d: Dialog, command: KeyCommand | undefined): void {
@@ -88,8 +104,10 @@ function onNormal(s: ShellKeyState, command: KeyCommand): void {
     case 'quit':
       return quit(s);
     case 'interrupt':
+      if (s.wizard.running) return askCancelRestore(s);
       return s.store.running ? askCancel(s) : s.exit();
     case 'cancel':
+      if (s.view.screen === 'restore') return askCancelRestore(s);
       return askCancel(s);
     case 'backup':
       return askBackup(s);
@@ -104,6 +122,7 @@ function onNormal(s: ShellKeyState, command: KeyCommand): void {
       s.setMessage({ level: 'info', text: 'reading the inventory and the snapshots again...' });
       return s.reload();
     case 'back':
+      if (s.view.screen === 'restore' && s.wizard.running) return askCancelRestore(s);
       if (s.filter) return s.setFilter('');
       return s.back();
     default:

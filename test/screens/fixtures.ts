@@ -2,7 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Inventory, InventoryItem } from '../../src/engine/inventory/types.ts';
 import { runJobs, type Job } from '../../src/engine/jobs/runner.ts';
 import { backupRun, summaryOf } from '../../src/screens/backupRun.ts';
-import type { SnapshotSummary, TuiServices } from '../../src/screens/services.ts';
+import type { SnapshotContents } from '../../src/engine/restore/contents.ts';
+import type { RestoreReport } from '../../src/engine/restore/restore.ts';
+import type { ItemResult, ObjectAction, PlanAction, RestorePlan } from '../../src/engine/restore/types.ts';
+import type { PlannedRestore, RestoreRequest, SnapshotSummary, TuiServices } from '../../src/screens/services.ts';
 
 // Inventory data shaped like the seeded lab's, and services whose backups are real runs of
 // `runJobs` over small real jobs (hashing real bytes), so the screens see the runner's events.
@@ -107,6 +110,13 @@ export function labServices(opts: { jobs?: () => Job[]; items?: InventoryItem[];
     loadInventory: async () => inventoryOf(items.map((i) => ({ ...i })), newest),
     listSnapshots: async () => [...snapshots],
     readManifest: async (id) => ({ format: 'lifeboat-manifest/1', snapshot: id, status: 'complete', jobs: Array.from({ length: 30 }, (_, i) => ({ kind: `job-${i}`, status: 'ok', bytes: i * 1000 })) }),
+    snapshotContents: async () => ({ sources: [], namespaces: {}, kinds: {}, clusterScoped: 0 }),
+    planRestore: async () => {
+      throw new Error('no restore in these fixtures (restoreFixtures adds it)');
+    },
+    startRestore: () => backupRun(async () => {
+      throw new Error('no restore in these fixtures');
+    }),
     startBackup(o) {
       calls.push(o);
       return backupRun(async ({ signal, onEvent }) => {
@@ -130,3 +140,58 @@ export const OLD_SNAPSHOTS: SnapshotSummary[] = [
   { id: 'a1b2c3d4'.padEnd(64, '0'), shortId: 'a1b2c3d4', time: '2026-11-20T10:00:00Z', tags: [], sources: ['kubernetes', 'etcd'], bytes: 12_345_678, status: 'complete' },
   { id: 'e5f6a7b8'.padEnd(64, '0'), shortId: 'e5f6a7b8', time: '2026-11-24T09:30:00Z', tags: ['nightly'], sources: ['kubernetes', 'etcd', 'volumes'], bytes: 98_765_432, status: 'partial' },
 ];
+
+/** A small plan as the engine makes one: object actions of every verb with changes and a diff, volume data, etcd. */
+export function fakePlan(request: RestoreRequest): RestorePlan {
+  const ns = request.options.namespaceMap?.shop ?? 'shop';
+  const ref = (kind: string, resource: string, apiVersion = 'v1') => ({ group: apiVersion.includes('/') ? apiVersion.split('/')[0]! : '', version: 'v1', apiVersion, resource, kind, namespaced: true });
+  const obj = (kind: string, name: string, resource: string, verb: 'create' | 'update' | 'skip', extra: Partial<ObjectAction> = {}): ObjectAction => ({
+    source: 'objects', id: `kubernetes:core/v1/${resource}/shop/${name}`, title: `${kind} ${ns}/${name}`, verb, ref: ref(kind, resource), namespace: ns, name,
+    phase: 1, phaseName: 'config', changes: [], warnings: [], reason: verb === 'create' ? 'not in the target' : verb === 'skip' ? 'exists (policy skip)' : 'exists and differs (policy update)', ...extra,
+  });
+  const actions: PlanAction[] = [
+    obj('Namespace', ns, 'namespaces', 'skip'),
+    obj('ConfigMap', 'app-config', 'configmaps', 'create', { changes: ['removed uid, resourceVersion, creationTimestamp', 'label lifeboat.dev/restored-from=e5f6a7b8'] }),
+    obj('Secret', 'db-password', 'secrets', request.options.existingPolicy === 'skip' ? 'skip' : 'update', { diff: '--- live\n+++ restored\n-  password: b2xk\n+  password: c2VjcmV0' }),
+    obj('Deployment', 'api', 'deployments', 'create', { changes: ['image of container api: lab/api:1 -> mirror/api:1 (--registry-map)'] }),
+    { source: 'volumes', id: 'volume:docker/pgdata', title: 'Docker volume pgdata', verb: 'restore', from: '/volumes/docker/pgdata', target: { type: 'docker', volume: 'pgdata' }, bytes: 4_000_000, reason: 'the volume is empty', warnings: [] },
+  ];
+  return { snapshot: { id: request.snapshot, short: request.snapshot.slice(0, 8), time: '2026-11-24T09:30:00Z', hostname: 'lab' }, scope: request.scope, options: request.options, actions, warnings: ['Deployment shop/api uses image lab/api:1, which the snapshot does not hold'] };
+}
+
+/** Restore services over the fixtures: plans are fakePlan, runs are real runJobs runs whose report follows the plan. */
+export function restoreFixtures(services: TuiServices, opts: { hold?: Promise<void>; failSecret?: boolean } = {}) {
+  const plans: RestoreRequest[] = [];
+  const runs: PlannedRestore[] = [];
+  const contents: SnapshotContents = {
+    sources: [{ source: 'objects', items: 42 }, { source: 'volumes', items: 2 }, { source: 'etcd', items: 1 }],
+    namespaces: { shop: 30, monitoring: 8 },
+    kinds: { configmaps: 9, deployments: 6, secrets: 7, services: 6, namespaces: 2, persistentvolumes: 4 },
+    clusterScoped: 4,
+  };
+  Object.assign(services, {
+    snapshotContents: async () => contents,
+    planRestore: async (request: RestoreRequest) => {
+      plans.push(request);
+      return { request, plan: fakePlan(request), context: request.targetContext ?? services.context };
+    },
+    startRestore(planned: PlannedRestore) {
+      runs.push(planned);
+      return backupRun(async ({ signal, onEvent }) => {
+        const jobs = [hashJob('objects', 'Kubernetes objects', 8, { hold: opts.hold }), hashJob('volumes', 'Volume data', 6, { hold: opts.hold })];
+        const results = await runJobs(jobs, { signal, onEvent, concurrency: 2, progressIntervalMs: 0 });
+        const items: ItemResult[] = planned.plan.actions.map((a) => ({
+          id: a.id, title: a.title,
+          outcome: a.verb === 'skip' ? 'skipped' : opts.failSecret && a.title.startsWith('Secret') ? 'failed' : a.verb === 'update' ? 'updated' : a.verb === 'restore' ? 'restored' : 'created',
+          reason: a.verb === 'skip' ? a.reason : opts.failSecret && a.title.startsWith('Secret') ? 'secrets "db-password" is forbidden' : undefined,
+        }));
+        const totals = { created: 0, updated: 0, recreated: 0, restored: 0, skipped: 0, failed: 0 };
+        for (const i of items) totals[i.outcome]++;
+        const cancelled = results.some((r) => r.status === 'cancelled');
+        const report: RestoreReport = { status: cancelled ? 'cancelled' : totals.failed ? 'failed' : 'ok', results: results as RestoreReport['results'], items, totals, notes: [] };
+        return report;
+      });
+    },
+  });
+  return { plans, runs, contents };
+}

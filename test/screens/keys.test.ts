@@ -54,7 +54,8 @@ describe('the key registry', () => {
     expect(runPromptCommand('so')).toEqual({ go: { screen: 'sources' } });
     expect(runPromptCommand('q')).toEqual({ quit: true });
     expect(runPromptCommand('quit')).toEqual({ quit: true });
-    expect(runPromptCommand('restore')).toMatchObject({ message: { level: 'info', text: expect.stringContaining('not yet') } });
+    expect(runPromptCommand('restore')).toEqual({ go: { screen: 'restore' } });
+    expect(runPromptCommand('res')).toEqual({ go: { screen: 'restore' } });
     expect(runPromptCommand('back')).toMatchObject({ message: { level: 'error' } }); // backup or backups: ambiguous
   });
 });

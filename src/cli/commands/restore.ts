@@ -101,8 +101,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     }
     const { loadEnvironment } = await import('../environment.ts');
     const { openRepository } = await import('../repository-options.ts');
-    const { KubeClient } = await import('../../engine/kube/client.ts');
-    const { dockerClient } = await import('../../engine/environment/probe.ts');
+    const { restoreTarget } = await import('../../engine/restore/target.ts');
     const { planRestore } = await import('../../engine/restore/plan.ts');
     const { runRestore } = await import('../../engine/restore/restore.ts');
     const { formatPlan, formatReport, planCounts } = await import('../../engine/restore/format.ts');
@@ -110,19 +109,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
 
     const targetContext = ctx.values['target-context'] as string | undefined;
     const env = await loadEnvironment({ ...ctx, globals: { ...ctx.globals, context: targetContext ?? ctx.globals.context } });
-    const { config } = env;
-    const dockerHost = config.docker?.host ?? ctx.env.DOCKER_HOST;
-    const kube = env.kube ? new KubeClient(env.kube.kubeConfig) : undefined;
-    const target = {
-      kube,
-      kubeContext: env.kube?.context,
-      docker: dockerHost ? dockerClient(dockerHost) : undefined,
-      dockerHost,
-      registries: config.registries,
-      prometheus: config.prometheus,
-      databases: config.databases,
-      pathMap: config.volumes?.pathMap,
-    };
+    const target = restoreTarget(env.config, env.kube, ctx.env);
     const repo = await openRepository(ctx);
     try {
       let snapshot;
@@ -176,7 +163,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       if (report.status === 'cancelled') throw new CliError('restore cancelled: what was written before stays (see the report)');
       return report.status === 'ok' ? EXIT.ok : EXIT.failed;
     } finally {
-      kube?.close();
+      target.close();
       await repo.close();
     }
   },

@@ -13,6 +13,8 @@ export interface BackupsScreenProps {
   error?: string;
   filter: string;
   onOpen(s: SnapshotSummary): void;
+  /** Opens the restore wizard on it. */
+  onRestore(s: SnapshotSummary): void;
   crumbs: string[];
   slot: CommandSlot;
   height: number;
@@ -32,9 +34,9 @@ export function BackupsScreen(p: BackupsScreenProps) {
   const nav = useListNav(rows.length, tableHeight);
   const columns = useMemo(() => snapshotColumns(theme), [theme]);
   useCommandHandler(p.slot, (command) => {
-    if (command === 'open') {
+    if (command === 'open' || command === 'restore') {
       const s = rows[nav.cursor];
-      if (s) p.onOpen(s);
+      if (s) (command === 'open' ? p.onOpen : p.onRestore)(s);
       return true;
     }
     return nav.handle(command);

@@ -19,6 +19,13 @@ const STEP: Partial<Record<KeyCommand, (h: number) => number>> = {
   halfUp: (h) => -Math.max(1, Math.floor(h / 2)),
 };
 
+/** How far a list command moves the cursor (top and bottom: all the way), or undefined when it is not a move. */
+export function moveDelta(command: KeyCommand, height: number): number | undefined {
+  if (command === 'top') return -Infinity;
+  if (command === 'bottom') return Infinity;
+  return STEP[command]?.(Math.max(1, height));
+}
+
 /** Keeps the cursor in [0, count) and inside the window [offset, offset + height). */
 export function clampPosition(p: ListPosition, count: number, height: number): ListPosition {
   const h = Math.max(1, height);

@@ -1,0 +1,59 @@
+// What a snapshot holds, as the wizard's "what to restore" tree shows it: the restorable sources
+// with their item counts, and the Kubernetes objects per namespace and per resource.
+import { readManifest } from '../backup/manifest-read.ts';
+import type { Repository } from '../repository/repository.ts';
+import type { SnapshotInfo } from '../repository/snapshot.ts';
+import type { SourceKind } from '../sources/types.ts';
+import { readSnapshotObjects } from './snapshot-objects.ts';
+import { RESTORE_SOURCES, type RestoreSource } from './types.ts';
+
+export interface SnapshotContents {
+  /** Items per restorable source the snapshot holds, in RESTORE_SOURCES order. */
+  sources: { source: RestoreSource; items: number }[];
+  /** Namespaced objects per namespace (as the snapshot names them). */
+  namespaces: Record<string, number>;
+  /** Objects per resource (`configmaps`, `deployments`): what `--kind` takes. */
+  kinds: Record<string, number>;
+  /** Cluster-scoped objects (restored only when no namespace is chosen). */
+  clusterScoped: number;
+}
+
+const SOURCE_OF: Record<SourceKind, RestoreSource> = { kubernetes: 'objects', etcd: 'etcd', volumes: 'volumes', images: 'images', prometheus: 'prometheus', databases: 'databases' };
+
+/** `kubernetes:apps/v1/deployments/shop/api` -> resource and namespace (undefined when cluster-scoped). */
+function objectOf(id: string): { resource: string; namespace?: string } | undefined {
+  const parts = id.slice('kubernetes:'.length).split('/');
+  if (parts.length < 5) return undefined;
+  const [, , resource, ns] = parts as [string, string, string, string];
+  return { resource, namespace: ns === '_cluster' ? undefined : ns };
+}
+
+export async function snapshotContents(repo: Repository, snap: SnapshotInfo, signal?: AbortSignal): Promise<SnapshotContents> {
+  const counts = new Map<RestoreSource, number>();
+  let ids: string[];
+  const manifest = await readManifest(repo, snap).catch(() => undefined);
+  if (manifest) {
+    for (const j of manifest.jobs) if (j.status === 'ok' || manifest.captured.some((c) => c.source === j.kind)) counts.set(SOURCE_OF[j.kind], 0);
+    for (const c of manifest.captured) counts.set(SOURCE_OF[c.source], (counts.get(SOURCE_OF[c.source]) ?? 0) + 1);
+    ids = manifest.captured.filter((c) => c.source === 'kubernetes').map((c) => c.id);
+  } else {
+    await repo.loadIndex();
+    ids = (await readSnapshotObjects(repo, snap, { signal })).map((o) => o.id);
+    if (ids.length) counts.set('objects', ids.length);
+    for (const p of snap.paths) {
+      const kind = p.replace(/^\//, '') as SourceKind;
+      if (SOURCE_OF[kind] && !counts.has(SOURCE_OF[kind])) counts.set(SOURCE_OF[kind], 0);
+    }
+  }
+  const namespaces: Record<string, number> = {};
+  const kinds: Record<string, number> = {};
+  let clusterScoped = 0;
+  for (const id of ids) {
+    const o = objectOf(id);
+    if (!o) continue;
+    kinds[o.resource] = (kinds[o.resource] ?? 0) + 1;
+    if (o.namespace) namespaces[o.namespace] = (namespaces[o.namespace] ?? 0) + 1;
+    else clusterScoped++;
+  }
+  return { sources: RESTORE_SOURCES.filter((s) => counts.has(s)).map((source) => ({ source, items: counts.get(source)! })), namespaces, kinds, clusterScoped };
+}
