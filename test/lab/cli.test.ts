@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('lifeboat lab', () => {
-  it('up starts a lab that outlives the command; status lists five healthy services', async () => {
+  it('up starts a lab that outlives the command; status lists six healthy services (five and the API server)', async () => {
     const up = await lifeboat(['lab', 'up', '--dir', dir]);
     expect(up.stderr + up.stdout).toContain(`lab up in ${dir}`);
     expect(up.code).toBe(0);
@@ -29,6 +29,7 @@ describe('lifeboat lab', () => {
     expect(body.healthy).toBe(true);
     expect(body.services.map((s) => `${s.name} ${s.healthy}`)).toEqual([
       'etcd true',
+      'kube-apiserver true',
       'dockerd true',
       'registry true',
       'prometheus true',
@@ -37,7 +38,7 @@ describe('lifeboat lab', () => {
 
     const text = await lifeboat(['lab', 'status', '--dir', dir]);
     expect(text.code).toBe(0);
-    expect(text.stdout.split('\n').filter((l) => l.startsWith('OK '))).toHaveLength(5);
+    expect(text.stdout.split('\n').filter((l) => l.startsWith('OK '))).toHaveLength(6);
     expect(fs.existsSync(path.join(dir, 'lifeboat.yaml'))).toBe(true);
   });
 

@@ -23,10 +23,11 @@ afterAll(async () => {
 });
 
 describe('the lab', () => {
-  it('starts five healthy services, each in its own folder with its log', async () => {
+  it('starts six healthy services (five and the API server), each in its own folder with its log', async () => {
     const status = await labStatus(lab.dir);
     expect(status!.map((s) => [s.name, s.healthy])).toEqual([
       ['etcd', true],
+      ['kube-apiserver', true],
       ['dockerd', true],
       ['registry', true],
       ['prometheus', true],
