@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import React from 'react';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { App } from '../../src/screens/App.tsx';
 import { makeTheme } from '../../src/components/theme.ts';
 import { renderApp, runCommand } from '../helpers/render.tsx';
-import { gate, labJobs, labServices, OLD_SNAPSHOTS } from './fixtures.ts';
+import { gate, labJobs, labServices, OLD_SNAPSHOTS, restoreFixtures } from './fixtures.ts';
 
 // Text captures of every screen at 80x24 without colour, for the README. Each must fit 80x23
 // (the root is rows - 1). With LIFEBOAT_CAPTURES=FILE they are written there too.
@@ -71,8 +71,60 @@ describe('captures at 80x24', () => {
     await app.waitFor('Terminal too small');
     keep('too small (60x15)', app);
     app.unmount();
-    const out = captures.map(([name, text]) => `### ${name}\n\n\`\`\`\n${text}\n\`\`\`\n`).join('\n');
-    if (process.env.LIFEBOAT_CAPTURES) fs.writeFileSync(process.env.LIFEBOAT_CAPTURES, out);
     expect(captures).toHaveLength(9);
   });
+
+  it('renders each step of the restore wizard', async () => {
+    const hold = gate();
+    const { services } = labServices({ snapshots: OLD_SNAPSHOTS });
+    restoreFixtures(services, { hold: hold.promise });
+    const app = renderApp(<App services={services} theme={makeTheme({ noColor: true })} />, { columns: 80, rows: 24 });
+    await app.waitFor('inventory(all)[13]');
+    await runCommand(app, 'restore');
+    await app.waitFor(/^> .*e5f6a7b8/m);
+    keep('restore 1/7: choose a snapshot (:restore)', app);
+    app.press('enter');
+    await app.waitFor(/\[x\] ▾ Kubernetes objects/);
+    app.press('j');
+    app.press('j');
+    app.press('j');
+    app.press('space');
+    await app.waitFor(/> \[x\] +shop/);
+    keep('restore 2/7: what to restore (shop marked)', app);
+    app.press('n');
+    await app.waitFor('target and mappings');
+    app.press('j');
+    app.press('enter');
+    app.press('shop=shop-staging');
+    await app.waitFor('shop=shop-staging');
+    keep('restore 3/7: target and mappings (typing the namespace map)', app);
+    app.press('enter');
+    app.press('n');
+    await app.waitFor('Into context lab');
+    keep('restore 4/7: review the plan', app);
+    app.press('j');
+    app.press('j');
+    app.press('enter');
+    await app.waitFor('review: one action');
+    keep('restore 4/7: one action (enter on it)', app);
+    app.press('esc');
+    app.press('n');
+    await app.waitFor('confirm)');
+    app.press('prod\r');
+    await app.waitFor("'prod' is not 'lab'");
+    keep('restore 5/7: confirm (a wrong name was typed)', app);
+    app.press('lab\r');
+    await app.waitFor(/» +running +Volume data +\[/);
+    keep('restore 6/7: restoring', app);
+    hold.open();
+    await app.waitFor('restore DONE');
+    keep('restore 7/7: report', app);
+    app.unmount();
+    expect(captures).toHaveLength(17);
+  });
+});
+
+afterAll(() => {
+  const out = captures.map(([name, text]) => `### ${name}\n\n\`\`\`\n${text}\n\`\`\`\n`).join('\n');
+  if (process.env.LIFEBOAT_CAPTURES) fs.writeFileSync(process.env.LIFEBOAT_CAPTURES, out);
 });

@@ -315,10 +315,15 @@ function ReportHead({ s, width, theme }: { s: WizardState; width: number; theme:
   const glyph = r.status === 'ok' ? theme.glyph.ok : r.status === 'failed' ? theme.glyph.danger : theme.glyph.warn;
   return (
     <>
-      <Text bold color={theme[level]} wrap="truncate">{fit(`${glyph} restore ${r.status === 'ok' ? 'DONE' : r.status.toUpperCase()}: ${t.created} created, ${t.updated} updated, ${t.recreated} recreated, ${t.restored} restored, ${t.skipped} skipped, ${t.failed} failed`, width)}</Text>
+      <Text bold color={theme[level]} wrap="truncate">{fit(`${glyph} restore ${r.status === 'ok' ? 'DONE' : r.status.toUpperCase()}: ${totalsText(t)}`, width)}</Text>
       <Text color={theme.dim} wrap="truncate">{fit('esc leaves; :restore starts another', width)}</Text>
     </>
   );
+}
+
+/** The totals in words, zeros left out (but never `failed`). */
+export function totalsText(t: Record<string, number>): string {
+  return [...['created', 'updated', 'recreated', 'restored', 'skipped'].filter((k) => t[k]).map((k) => `${t[k]} ${k}`), `${t.failed ?? 0} failed`].join(', ');
 }
 
 /** The report's items (failed first, with reasons), then what to do next. */
