@@ -61,7 +61,7 @@ describe('the restore wizard (fixtures)', () => {
     await app.waitFor('Into context lab: 5 actions');
     expect(plans).toHaveLength(1);
     expect(plans[0]).toMatchObject({ scope: { sources: ['objects', 'volumes'], namespaces: ['shop'] }, options: { namespaceMap: { shop: 'shop-staging' }, existingPolicy: 'skip' } });
-    expect(app.text()).toMatch(/ConfigMap +create 1/);
+    expect(app.text()).toMatch(/ConfigMap: create 1;/);
     expect(app.text()).toContain('! Deployment shop/api uses image lab/api:1');
     fits(app);
     app.press('j');

@@ -218,13 +218,33 @@ function verbsText(verbs: Record<string, number>): string {
   return Object.entries(verbs).map(([v, k]) => `${v} ${k}`).join(', ');
 }
 
+/** Counts per kind and verb packed into at most `max` lines of `width`: `Kind: verb n, verb n` each. */
+export function packCounts(counts: { group: string; verbs: Record<string, number> }[], width: number, max: number): string[] {
+  const lines: string[] = [];
+  let line = ' ';
+  for (let i = 0; i < counts.length; i++) {
+    const item = ` ${counts[i]!.group}: ${verbsText(counts[i]!.verbs)};`;
+    if (line.length + item.length <= width) {
+      line += item;
+      continue;
+    }
+    if (lines.length === max - 1) {
+      lines.push(fit(`${line} ...and ${counts.length - i} more (see the list)`, width));
+      return lines;
+    }
+    lines.push(line);
+    line = ` ${item}`;
+  }
+  if (line.trim()) lines.push(line);
+  return lines;
+}
+
 function ReviewStep({ s, height, width, theme }: { s: WizardState; height: number; width: number; theme: Theme }) {
   const plan = s.planned!.plan;
-  const counts = planCounts(plan);
-  const shownCounts = counts.length > 6 ? counts.slice(0, 5) : counts;
+  const counts = packCounts(planCounts(plan), width, 4);
   const warnings = plan.warnings.slice(0, 2);
   const rows = reviewRows(s);
-  const used = 2 + shownCounts.length + (counts.length > 6 ? 1 : 0) + warnings.length + (plan.warnings.length > 2 ? 1 : 0) + 2;
+  const used = 2 + counts.length + warnings.length + (plan.warnings.length > 2 ? 1 : 0) + 2;
   const h = Math.max(3, height - used);
   const cursor = cursorOf(s);
   const columns: Column<PlanAction>[] = [
@@ -235,10 +255,9 @@ function ReviewStep({ s, height, width, theme }: { s: WizardState; height: numbe
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">{fit(`Into ${s.planned!.context ? `context ${s.planned!.context}` : 'no cluster'}: ${plural(rows.length, 'action')}. enter shows one; n: on to confirm.`, width)}</Text>
-      {shownCounts.map(({ group, verbs }) => (
-        <Text key={group} wrap="truncate">{fit(`  ${fit(group, 26)} ${verbsText(verbs)}`, width)}</Text>
+      {counts.map((line, i) => (
+        <Text key={i} wrap="truncate">{line}</Text>
       ))}
-      {counts.length > 6 ? <Text color={theme.dim}>{`  ...and ${counts.length - 5} more kinds`}</Text> : null}
       {warnings.map((w, i) => (
         <Text key={i} color={theme.warn} wrap="truncate">{fit(`${theme.glyph.warn} ${w}`, width)}</Text>
       ))}
@@ -326,12 +345,12 @@ export function totalsText(t: Record<string, number>): string {
   return [...['created', 'updated', 'recreated', 'restored', 'skipped'].filter((k) => t[k]).map((k) => `${t[k]} ${k}`), `${t.failed ?? 0} failed`].join(', ');
 }
 
-/** The report's items (failed first, with reasons), then what to do next. */
+/** The report's items (failed first, with reasons; skipped last), then what to do next. */
 export function reportLines(s: WizardState): string[] {
   const r = s.report;
   const out: string[] = [];
   if (r) {
-    const order = ['failed', 'skipped', 'recreated', 'updated', 'created', 'restored'];
+    const order = ['failed', 'recreated', 'updated', 'created', 'restored', 'skipped'];
     const items = [...r.items].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome));
     for (const i of items) out.push(`${i.outcome.toUpperCase().padEnd(9)} ${i.title}${i.reason ? `: ${i.reason}` : ''}`);
   }
