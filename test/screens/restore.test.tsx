@@ -118,6 +118,8 @@ describe('the restore wizard (fixtures)', () => {
     await app.waitFor(/existing objects +update/);
     app.press('n');
     await app.waitFor('Into context lab');
+    fits(app); // with colour too
+    expect(app.raw()).toMatch(/\u001B\[(3\d|9\d)m/);
     app.press('n');
     await app.waitFor('restore(5/7 confirm)');
     app.press('lab\r');
