@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalBackend, Repository, SnapshotWriter, findPath, readFile } from '../../src/engine/repository/index.ts';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-failed-stream-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-writer-adds-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('a stream that fails half-way', () => {
@@ -31,5 +31,38 @@ describe('a stream that fails half-way', () => {
     await expect(findPath(repo, snap, '/databases/broken.dump')).rejects.toThrow();
     await repo.close();
     execFileSync('restic', ['-r', path.join(dir, 'repo'), 'check', '--read-data'], { env: { ...process.env, RESTIC_PASSWORD: 'pw' }, stdio: 'pipe' });
+  });
+});
+
+describe('adds at once', () => {
+  it('keeps each of several streams and a folder whole when they are added at the same time', async () => {
+    const repo = await Repository.init(new LocalBackend(path.join(dir, 'repo2')), 'pw');
+    const writer = await SnapshotWriter.start(repo, { workers: 2 });
+    const data = [1, 2, 3].map((i) => crypto.randomBytes(3 * 1024 * 1024 + i * 77777));
+    async function* slowly(buf: Buffer) {
+      for (let off = 0; off < buf.length; off += 64 * 1024) {
+        yield buf.subarray(off, off + 64 * 1024);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    const folder = path.join(dir, 'folder');
+    fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'sub', 'big.bin'), crypto.randomBytes(2 * 1024 * 1024));
+    fs.writeFileSync(path.join(folder, 'small.txt'), 'small\n');
+    const seen: number[] = [];
+    const [, , , tree] = await Promise.all([
+      ...data.map((d, i) => writer.addStream(`/streams/s${i}`, slowly(d))),
+      writer.addPath(folder, '/folder', { onProgress: (p) => seen.push(p.bytes) }),
+    ]);
+    expect(tree).toEqual({ bytes: 2 * 1024 * 1024 + 6, items: 4 }); // the folder itself, sub/, two files
+    expect(seen.at(-1)).toBe(2 * 1024 * 1024 + 6);
+    const snap = await repo.findSnapshot(await writer.commit());
+    for (const [i, d] of data.entries()) {
+      const parts: Buffer[] = [];
+      for await (const b of readFile(repo, (await findPath(repo, snap, `/streams/s${i}`)).node)) parts.push(b);
+      expect(Buffer.concat(parts).equals(d)).toBe(true);
+    }
+    await repo.close();
+    execFileSync('restic', ['-r', path.join(dir, 'repo2'), 'check', '--read-data'], { env: { ...process.env, RESTIC_PASSWORD: 'pw' }, stdio: 'pipe' });
   });
 });

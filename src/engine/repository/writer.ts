@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 // SnapshotWriter: builds one snapshot. Files and streams are cut into chunks on this thread
 // (FastCDC, then SHA-256 for the blob id and dedup against the index), and the chunks that are
 // new go to worker threads to be compressed and sealed. A bounded number of batches is in
@@ -92,6 +93,15 @@ function dirMeta(name: string, now: Date): Node {
   return { name, type: 'dir', mode: (GO_MODE.dir | 0o755) >>> 0, mtime: t, atime: t, ctime: t, uid: u.uid, gid: u.gid, content: null };
 }
 
+/** What one add (a folder from disk) has done so far, seen through every await inside it. */
+interface CallTally {
+  bytes: number;
+  items: number;
+  last: number;
+  onProgress?: (p: { bytes: number; items: number }) => void;
+}
+const callTally = new AsyncLocalStorage<CallTally>();
+
 interface Pending {
   id: Buffer;
   type: BlobType;
@@ -99,7 +109,8 @@ interface Pending {
 
 export class SnapshotWriter {
   private pool: WorkerPool;
-  private chunker: Chunker;
+  /** Chunkers not in use: each file or stream being added takes one, so adds can run at once. */
+  private spareChunkers: Chunker[] = [];
   private root: VDir = { children: new Map() };
   private addedPaths: string[] = [];
   /** Blob ids (hex) sent to be stored but not yet in a written pack. */
@@ -129,7 +140,6 @@ export class SnapshotWriter {
     if (repo.config.version < 2) this.level = 0;
     this.pool = new WorkerPool(repo.key, this.level, opts.workers);
     this.maxInflight = this.pool.size * 2;
-    this.chunker = new Chunker(repo.gear);
     this.packSize = opts.packSize ?? 16 * 1024 * 1024;
     this.packsPerIndex = opts.packsPerIndex ?? 16;
   }
@@ -211,6 +221,8 @@ export class SnapshotWriter {
     const id = sha256(chunk);
     const hex = id.toString('hex');
     this.progress.bytesDone += chunk.length;
+    const own = callTally.getStore();
+    if (own) own.bytes += chunk.length;
     if (this.repo.index.has(id) || this.pending.has(hex)) return hex;
     this.pending.add(hex);
     this.progress.bytesNew += chunk.length;
@@ -340,17 +352,21 @@ export class SnapshotWriter {
         if (n > 0) content.push(await this.addChunk(n === buf.length ? buf : ownBuffer(buf.subarray(0, n))));
         return { content, size: n };
       }
-      for (;;) {
-        this.checkState();
-        const got = this.chunker.fill((buf, off, len) => fs.readSync(fd, buf, off, len, null));
-        size += got;
-        for (const c of this.chunker.take(got === 0)) content.push(await this.addChunk(c));
-        if (got === 0) break;
-        this.report();
+      const chunker = this.borrowChunker();
+      try {
+        for (;;) {
+          this.checkState();
+          const got = chunker.fill((buf, off, len) => fs.readSync(fd, buf, off, len, null));
+          size += got;
+          for (const c of chunker.take(got === 0)) content.push(await this.addChunk(c));
+          if (got === 0) break;
+          this.report();
+        }
+      } finally {
+        this.returnChunker(chunker);
       }
       return { content, size };
     } finally {
-      this.chunker.reset(); // empty after a full read; after a failed one, nothing may leak on
       fs.closeSync(fd);
     }
   }
@@ -358,20 +374,42 @@ export class SnapshotWriter {
   private async contentFromStream(source: AsyncIterable<Uint8Array | string>): Promise<{ content: string[]; size: number }> {
     const content: string[] = [];
     let size = 0;
+    const chunker = this.borrowChunker();
     try {
       for await (const piece of source) {
         this.checkState();
         const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
         size += buf.length;
-        for (const c of this.chunker.push(buf)) content.push(await this.addChunk(c));
+        for (const c of chunker.push(buf)) content.push(await this.addChunk(c));
         this.report();
       }
-    } catch (e) {
-      this.chunker.reset();
-      throw e;
+      for (const c of chunker.take(true)) content.push(await this.addChunk(c));
+    } finally {
+      this.returnChunker(chunker); // reset: a stream that failed must not leak into the next file
     }
-    for (const c of this.chunker.take(true)) content.push(await this.addChunk(c));
     return { content, size };
+  }
+
+  /** Counts an item for the add it belongs to, and tells that add's listener. */
+  private countItem(): void {
+    const own = callTally.getStore();
+    if (!own) return;
+    own.items++;
+    const now = Date.now();
+    if (now - own.last >= 100) {
+      own.last = now;
+      own.onProgress?.({ bytes: own.bytes, items: own.items });
+    }
+  }
+
+  private borrowChunker(): Chunker {
+    return this.spareChunkers.pop() ?? new Chunker(this.repo.gear);
+  }
+
+  private returnChunker(c: Chunker): void {
+    c.reset();
+    // Each holds a 32 MiB buffer: keep a few for reuse, let the rest go.
+    if (this.spareChunkers.length < 4) this.spareChunkers.push(c);
   }
 
   /** Walks a directory on disk, storing its files and trees bottom-up; returns its tree id. */
@@ -413,6 +451,7 @@ export class SnapshotWriter {
       node.linktarget = fs.readlinkSync(abs);
     }
     this.progress.itemsDone++;
+    this.countItem();
     this.report();
     return node;
   }
@@ -457,7 +496,15 @@ export class SnapshotWriter {
    * own absolute path, with the metadata of its real parent directories, as restic does).
    * At "/" the entries of the directory become the snapshot's top level.
    */
-  async addPath(diskPath: string, at?: string): Promise<void> {
+  async addPath(diskPath: string, at?: string, opts: { onProgress?: (p: { bytes: number; items: number }) => void } = {}): Promise<{ bytes: number; items: number }> {
+    const tally: CallTally = { bytes: 0, items: 0, last: 0, onProgress: opts.onProgress };
+    await callTally.run(tally, () => this.addPathCounted(diskPath, at));
+    const result = { bytes: tally.bytes, items: tally.items };
+    opts.onProgress?.(result);
+    return result;
+  }
+
+  private async addPathCounted(diskPath: string, at?: string): Promise<void> {
     this.checkState();
     const abs = path.resolve(diskPath);
     const target = at ?? abs;
@@ -487,6 +534,7 @@ export class SnapshotWriter {
     const { content, size } = await this.contentFromStream(source);
     this.place(at, this.fileNode(meta, content, size));
     this.progress.itemsDone++;
+    this.countItem();
     this.report(true);
   }
 
