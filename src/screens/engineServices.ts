@@ -8,6 +8,7 @@ import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
 import { SOURCE_KINDS, type SourceKind } from '../engine/sources/types.ts';
 import { backupRun, summaryOf } from './backupRun.ts';
 import type { SnapshotSummary, TuiServices } from './services.ts';
+import { LIFEBOAT_VERSION } from '../engine/version.ts';
 
 // TuiServices over the real engine, for `lifeboat` with no subcommand. Each call opens what it
 // needs and closes it again, so the UI holds no repository lock while it only shows things.
@@ -102,7 +103,7 @@ export async function engineServices(session: EngineSession): Promise<TuiService
         const plan = await planBackup({ config: env.config, kube: env.kube, env: session.env, only });
         return withRepo(async (repo) => {
           const cluster = env.kube ? { context: env.kube.context, server: env.kube.server } : undefined;
-          const report = await runBackup({ repo, plan, version: '0.1.0', cluster, signal, onEvent });
+          const report = await runBackup({ repo, plan, version: LIFEBOAT_VERSION, cluster, signal, onEvent });
           return summaryOf(report.results, report.snapshot);
         });
       }),

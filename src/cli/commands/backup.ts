@@ -45,6 +45,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     const { runBackup } = await import('../../engine/backup/backup.ts');
     const { ProgressPrinter } = await import('../progress-printer.ts');
     const { formatBytes } = await import('../../components/format.ts');
+    const { LIFEBOAT_VERSION } = await import('../../engine/version.ts');
     const env = await loadEnvironment(ctx);
     let plan;
     try {
@@ -75,7 +76,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     const report = await runBackup({
       repo,
       plan,
-      version: '0.1.0',
+      version: LIFEBOAT_VERSION,
       cluster: env.kube ? { context: env.kube.context, server: env.kube.server } : undefined,
       tags: list(ctx.values.tag),
       signal: ctx.signal,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -69,6 +70,8 @@ export class KubeClient {
   /** One request, no retries. Resolves with the parsed JSON body. */
   async requestOnce<T>(method: string, path: string, body?: unknown, opts: { signal?: AbortSignal; contentType?: string } = {}): Promise<T> {
     const base = await this.options();
+    // Every request in flight listens on the caller's signal; a backup has many at once.
+    if (opts.signal) setMaxListeners(256, opts.signal);
     const url = new URL(path, this.server);
     const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     const mod = url.protocol === 'https:' ? https : http;
