@@ -13,7 +13,6 @@ import { LIFEBOAT_VERSION } from '../engine/version.ts';
 // TuiServices over the real engine, for `lifeboat` with no subcommand. Each call opens what it
 // needs and closes it again, so the UI holds no repository lock while it only shows things.
 // The CLI resolves flags, config and kubeconfig into an EngineSession (cli -> screens -> engine).
-// What is not plugged in yet is marked ENGINE PLUG-IN.
 // Engine modules load lazily: the UI opens before Kubernetes and Docker clients are imported.
 
 const MANIFEST_PATH = '/lifeboat/manifest.json';
@@ -73,8 +72,6 @@ export async function engineServices(session: EngineSession): Promise<TuiService
       target.close();
     }
   };
-  /** Which backup job captures each inventory item, from the last inventory read. */
-  const sourceOf = new Map<string, SourceKind>();
   const repository = session.repository;
   return {
     context: env.kube?.context,
@@ -86,7 +83,6 @@ export async function engineServices(session: EngineSession): Promise<TuiService
       const inputs = await session.openInventoryInputs();
       try {
         const inventory = await buildInventory({ ...inputs, config: env.config });
-        for (const i of inventory.items) if (i.source) sourceOf.set(i.id, i.source);
         return { ...inventory, warnings: [...inputs.warnings, ...inventory.warnings] };
       } finally {
         inputs.close();
@@ -96,11 +92,8 @@ export async function engineServices(session: EngineSession): Promise<TuiService
       backupRun(async ({ signal, onEvent }) => {
         const { planBackup } = await import('../engine/backup/plan.ts');
         const { runBackup } = await import('../engine/backup/backup.ts');
-        // ENGINE PLUG-IN (marked items): the plan takes sources, not item ids; until the engine
-        // can back up single items, marked items narrow the backup to the sources that hold them.
-        const only = opts.items ? [...new Set(opts.items.map((id) => sourceOf.get(id)).filter((k): k is SourceKind => k !== undefined))] : undefined;
-        if (only && only.length === 0) throw new Error('no backup job captures the marked items (they are skippable or out of reach)');
-        const plan = await planBackup({ config: env.config, kube: env.kube, env: session.env, only });
+        // Marked items: only they are captured (each source lists only what it needs for them).
+        const plan = await planBackup({ config: env.config, kube: env.kube, env: session.env, items: opts.items });
         return withRepo(async (repo) => {
           const cluster = env.kube ? { context: env.kube.context, server: env.kube.server } : undefined;
           const report = await runBackup({ repo, plan, version: LIFEBOAT_VERSION, cluster, signal, onEvent });

@@ -215,6 +215,19 @@ describe('more backups', () => {
     }
   });
 
+  it('backs up only the items asked for (the marked items of the TUI), and nothing else', async () => {
+    const items = ['kubernetes:apps/v1/deployments/shop/frontend', 'volume:docker/shop-uploads', 'database:lab/lab'];
+    const r = await s.lifeboat(['backup', ...items.flatMap((i) => ['--item', i]), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = summaryOf(r.stdout);
+    expect(summary.jobs.map((j) => j.kind).sort()).toEqual(['databases', 'kubernetes', 'volumes']);
+    const now = await s.openRepository();
+    const info = await now.findSnapshot(summary.snapshot!);
+    const manifest = JSON.parse((await snapshotFile(info, '/lifeboat/manifest.json', now)).toString()) as Manifest;
+    await now.close();
+    expect(manifest.captured.map((c) => c.id).sort()).toEqual([...items].sort());
+  });
+
   it('with etcd stopped, finishes the other jobs, marks the snapshot partial, names the endpoint, exits 3', async () => {
     const etcd2 = await startEtcd({ dir: s.lab.dir, owner: process.pid, started: new Map(), kubeconfig: s.lab.kubeconfig }, { name: 'etcd-stopped' });
     await stopGroup(etcd2.pid);

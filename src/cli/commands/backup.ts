@@ -22,6 +22,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     'include-generated': { type: 'boolean' },
     'all-versions': { type: 'boolean' },
     tag: { type: 'string', multiple: true },
+    item: { type: 'string', multiple: true },
   },
   optionHelp: {
     only: 'only these sources: kubernetes,etcd,volumes,images,prometheus,databases',
@@ -32,6 +33,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     'include-generated': 'keep Events, Endpoints, Leases and controller-owned Pods and ReplicaSets',
     'all-versions': 'every version of each API group, not only the preferred one',
     tag: 'add a tag to the snapshot',
+    item: "only this item, by its inventory id (see 'lifeboat inventory --json'); repeatable",
   },
   async run(ctx) {
     const { SOURCE_KINDS } = await import('../../engine/sources/types.ts');
@@ -54,6 +56,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
         kube: env.kube,
         env: ctx.env,
         only: only as never,
+        items: list(ctx.values.item),
         filters: {
           namespaces: list(ctx.values.namespace),
           resources: list(ctx.values.resource),

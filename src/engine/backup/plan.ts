@@ -5,11 +5,11 @@ import { dockerClient } from '../environment/probe.ts';
 import { persistentVolumes, workloadImages } from '../kube/workloads.ts';
 import { etcdSource } from '../sources/etcd.ts';
 import { imagesSource } from '../sources/images/source.ts';
-import { prometheusSource } from '../sources/prometheus.ts';
+import { prometheusName, prometheusSource } from '../sources/prometheus.ts';
 import { volumesSource, type PersistentVolume } from '../sources/volumes.ts';
 import { kubernetesSource } from '../sources/kubernetes.ts';
 import { postgresSource } from '../sources/postgres.ts';
-import { SOURCE_KINDS, type BackupSource, type SourceKind } from '../sources/types.ts';
+import { SOURCE_KINDS, sourceOfItem, type BackupSource, type ItemFilter, type SourceKind } from '../sources/types.ts';
 
 export interface BackupFilters {
   namespaces?: string[];
@@ -26,6 +26,8 @@ export interface PlanInput {
   env: NodeJS.ProcessEnv;
   /** Only these sources (default: every configured one). */
   only?: SourceKind[];
+  /** Only these items, by inventory id (the TUI's marked items); their sources come along. */
+  items?: string[];
   filters?: BackupFilters;
 }
 
@@ -54,7 +56,11 @@ const HOW_TO_CONFIGURE: Record<SourceKind, string> = {
 export async function planBackup(input: PlanInput): Promise<BackupPlan> {
   const { config, kube } = input;
   const filters = input.filters ?? {};
-  const wanted = new Set(input.only?.length ? input.only : SOURCE_KINDS);
+  const items = input.items?.length ? new Set(input.items) : undefined;
+  const only: ItemFilter | undefined = items && ((id) => items.has(id));
+  const itemSources = items && SOURCE_KINDS.filter((k) => [...items].some((id) => sourceOfItem(id) === k));
+  if (itemSources?.length === 0) throw new NotConfiguredError('no backup job captures the items asked for (they are skippable or out of reach)');
+  const wanted = new Set(itemSources ?? (input.only?.length ? input.only : SOURCE_KINDS));
   const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
   const namespaces = filters.namespaces ?? config.cluster?.namespaces;
   const warnings: string[] = [];
@@ -65,6 +71,7 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
     try {
       const all = (await persistentVolumes(client)) as unknown as PersistentVolume[];
       pvs = namespaces?.length ? all.filter((pv) => namespaces.includes(pv.spec?.claimRef?.namespace ?? '')) : all;
+      if (only) pvs = pvs.filter((pv) => only(`volume:pv/${pv.metadata.name}`));
     } catch (e) {
       warnings.push(`volumes: could not list the cluster's PersistentVolumes: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -81,10 +88,12 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
         optOutLabel: config.cluster?.optOutLabel,
         includeGenerated: filters.includeGenerated,
         allVersions: filters.allVersions,
+        only,
+        onlyCollections: items && new Set([...items].filter((id) => id.startsWith('kubernetes:')).map((id) => id.slice('kubernetes:'.length).split('/').slice(0, 3).join('/'))),
       }),
     etcd: () => (config.etcd?.endpoints?.length ? etcdSource({ endpoints: config.etcd.endpoints, ca: config.etcd.ca, cert: config.etcd.cert, key: config.etcd.key }) : undefined),
     volumes: () =>
-      docker || pvs.length ? volumesSource({ docker, dockerHost, persistentVolumes: pvs, pathMap: config.volumes?.pathMap }) : undefined,
+      docker || pvs.length ? volumesSource({ docker, dockerHost, persistentVolumes: pvs, pathMap: config.volumes?.pathMap, only }) : undefined,
     images: () =>
       docker || client || config.registries?.length || config.images?.length
         ? imagesSource({
@@ -92,10 +101,17 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
             docker,
             dockerHost,
             podImages: client ? async () => [...(await workloadImages(client, { namespaces })).keys()] : undefined,
+            only,
           })
         : undefined,
-    prometheus: () => (config.prometheus?.length ? prometheusSource({ servers: config.prometheus }) : undefined),
-    databases: () => (config.databases?.length ? postgresSource({ databases: config.databases }) : undefined),
+    prometheus: () => {
+      const servers = (config.prometheus ?? []).filter((p) => !only || only(`prometheus:${prometheusName(p)}/config`));
+      return servers.length ? prometheusSource({ servers }) : undefined;
+    },
+    databases: () => {
+      const databases = (config.databases ?? []).filter((d) => !only || only(`database:${d.name}/${d.database}`));
+      return databases.length ? postgresSource({ databases }) : undefined;
+    },
   };
   const sources: BackupSource[] = [];
   const notConfigured: BackupPlan['notConfigured'] = [];
@@ -104,7 +120,7 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
     const source = factories[kind]();
     if (source) sources.push(source);
     else {
-      if (input.only?.includes(kind)) throw new NotConfiguredError(`${kind} cannot be backed up: ${HOW_TO_CONFIGURE[kind]}`);
+      if (input.only?.includes(kind) || itemSources?.includes(kind)) throw new NotConfiguredError(`${kind} cannot be backed up: ${HOW_TO_CONFIGURE[kind]}`);
       notConfigured.push({ kind, reason: HOW_TO_CONFIGURE[kind] });
     }
   }

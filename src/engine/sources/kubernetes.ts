@@ -3,7 +3,7 @@ import type { JobContext } from '../jobs/runner.ts';
 import type { KubeClient, KubeObject } from '../kube/client.ts';
 import { collectionPath, discoverResources, resourceName, type ApiResource } from '../kube/discovery.ts';
 import { SNAPSHOT_PATHS, type SnapshotSink } from './sink.ts';
-import type { BackupSource, CapturedItem, SkippedItem, SourceResult } from './types.ts';
+import type { BackupSource, CapturedItem, ItemFilter, SkippedItem, SourceResult } from './types.ts';
 
 export const DEFAULT_OPT_OUT_LABEL = 'lifeboat.dev/exclude';
 
@@ -21,6 +21,10 @@ export interface KubernetesSourceOptions {
   allVersions?: boolean;
   /** Keep what the cluster regenerates (Events, Endpoints, Leases, controller-owned Pods...). */
   includeGenerated?: boolean;
+  /** Only the objects whose ids pass (default all); lists only their collections. */
+  only?: ItemFilter;
+  /** With `only`: the `group/version/resource` collections worth listing (from the ids). */
+  onlyCollections?: Set<string>;
   /** Collections listed at once. */
   concurrency?: number;
 }
@@ -98,6 +102,7 @@ export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
         r.verbs.includes('list'),
       );
       if (opts.resources?.length) resources = resources.filter((r) => matches(r, opts.resources!) || (opts.namespaces?.length && r.resource === 'namespaces'));
+      if (opts.onlyCollections) resources = resources.filter((r) => opts.onlyCollections!.has(`${r.group || 'core'}/${r.version}/${r.resource}`));
       if (opts.excludeResources?.length) resources = resources.filter((r) => !matches(r, opts.excludeResources!));
       if (opts.namespaces?.length) {
         // Cluster-scoped objects come along only where the namespaces need them.
@@ -126,6 +131,7 @@ export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
               continue;
             }
             const id = objectId(r, obj.metadata.namespace, obj.metadata.name);
+            if (opts.only && !opts.only(id)) continue;
             const why = obj.metadata.labels?.[optOut] === 'true' ? `opted out by the label ${optOut}=true` : opts.includeGenerated ? undefined : generatedReason(r, obj);
             if (why) {
               skipped.push({ id, reason: why });

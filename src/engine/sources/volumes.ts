@@ -12,7 +12,7 @@ import type Docker from 'dockerode';
 import type { JobContext } from '../jobs/runner.ts';
 import type { SnapshotSink, TreeProgress } from './sink.ts';
 import { SNAPSHOT_PATHS } from './sink.ts';
-import type { BackupSource, SkippedItem, SourceResult } from './types.ts';
+import type { BackupSource, SkippedItem, SourceResult, ItemFilter } from './types.ts';
 import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from './walk.ts';
 
 /** The parts of a Kubernetes PersistentVolume this source reads. */
@@ -39,6 +39,8 @@ export interface PathMapping {
 }
 
 export interface VolumesSourceOptions {
+  /** Only the volumes whose ids pass (default all). */
+  only?: ItemFilter;
   /** The Docker engine whose named volumes to copy (`dockerClient(host)`); none without it. */
   docker?: Docker;
   /** How the engine was named, for messages. */
@@ -132,6 +134,7 @@ async function dockerVolumes(ctx: JobContext, opts: VolumesSourceOptions, plan: 
   const listed = await ctx.retry(() => docker.listVolumes({ abortSignal: ctx.signal } as Parameters<Docker['listVolumes']>[0]));
   for (const v of (listed.Volumes ?? []).sort((a, b) => a.Name.localeCompare(b.Name))) {
     const id = `volume:docker/${v.Name}`;
+    if (opts.only && !opts.only(id)) continue;
     if (!v.Mountpoint) {
       skip({ id, reason: `Docker volume ${v.Name} (driver ${v.Driver}) has no Mountpoint on ${host}: lifeboat copies volumes of the local driver` });
       continue;

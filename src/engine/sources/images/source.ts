@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import type { LifeboatConfig, RegistryConfig } from '../../config/schema.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { SNAPSHOT_PATHS, type SnapshotSink } from '../sink.ts';
-import type { BackupSource, CapturedItem, SkippedItem, SourceResult } from '../types.ts';
+import type { BackupSource, CapturedItem, ItemFilter, SkippedItem, SourceResult } from '../types.ts';
 import { errorLine } from '../walk.ts';
 import { copyFromEngine, inspectEngineImage, type CopiedImage, type CopyProgress, type EngineImage } from './engine.ts';
 import { ANNOTATIONS, LayoutWriter, blobPath } from './layout.ts';
@@ -22,6 +22,8 @@ export interface ImagesSourceOptions {
   dockerHost?: string;
   /** Image references of the cluster's pod templates (the Kubernetes source gathers them). */
   podImages?: string[] | (() => Promise<string[]>);
+  /** Only the images whose ids (`image:<canonical ref>`) pass (default all). */
+  only?: ItemFilter;
 }
 
 /** Why an image is wanted: `pod`, `container:<name>`, `config`, `registry:<host>/<repo>`. */
@@ -61,6 +63,7 @@ async function gatherReferences(opts: ImagesSourceOptions, ctx: JobContext, clie
       return;
     }
     const key = canonicalName(ref);
+    if (opts.only && !opts.only(`image:${key}`)) return;
     const w = byKey.get(key) ?? { ref, key, origins: [] };
     if (!w.origins.includes(origin)) w.origins.push(origin);
     if (engineId && !w.engineId) w.engineId = engineId;
