@@ -170,6 +170,30 @@ describe('the restore planner', () => {
     expect(cmNow.metadata.labels?.[RESTORED_FROM_LABEL]).toBe(env.snapshot.id.slice(0, 8));
   });
 
+  it('never shows a Secret value: a changed Secret diffs as a changed hash, in text and in JSON', async () => {
+    const patch = await env.kubectl(['-n', 'shop', 'patch', 'secret', 'postgres-credentials', '--type=merge', '-p', '{"stringData":{"POSTGRES_PASSWORD":"rotated-by-hand"}}']);
+    expect(patch.code).toBe(0);
+    const secretValues = ['lab-shop-password', 'rotated-by-hand', 'sk_test_lab'];
+    const forbidden = secretValues.flatMap((v) => [v, Buffer.from(v).toString('base64')]);
+    for (const json of [false, true]) {
+      const cli = await lifeboat(['restore', 'latest', '--dry-run', '--namespace', 'shop', '--only', 'objects', ...(json ? ['--json'] : [])], {
+        env: { LIFEBOAT_CONFIG: env.lab.configFile },
+      });
+      expect(cli.code, cli.stderr).toBe(0);
+      for (const v of forbidden) expect(cli.stdout + cli.stderr).not.toContain(v);
+      expect(cli.stdout).toMatch(/\(secret: \d+ bytes, sha256 [0-9a-f]{12}\)/);
+    }
+    const plan = await planRestore({ repo: env.repo, snapshot: env.snapshot, target: env.target, scope: { namespaces: ['shop'], sources: ['objects'] } });
+    const secret = plan.actions.find((a) => a.title === 'Secret shop/postgres-credentials') as ObjectAction;
+    expect(secret.reason).toMatch(/differs/);
+    expect(secret.diff).toMatch(/- +POSTGRES_PASSWORD: '\(secret: 15 bytes, sha256 [0-9a-f]{12}\)'/);
+    expect(secret.diff).toMatch(/\+ +POSTGRES_PASSWORD: '\(secret: 17 bytes, sha256 [0-9a-f]{12}\)'/);
+    for (const v of forbidden) expect(secret.diff).not.toContain(v);
+    // Put it back as it was, for the tests after this one.
+    const back = await env.kubectl(['-n', 'shop', 'patch', 'secret', 'postgres-credentials', '--type=merge', '-p', '{"stringData":{"POSTGRES_PASSWORD":"lab-shop-password"}}']);
+    expect(back.code).toBe(0);
+  });
+
   it('clone: restores namespace shop as shop-staging beside it, the claim data in its new volume', async () => {
     const cli = await lifeboat(['restore', 'latest', '--namespace', 'shop', '--namespace-map', 'shop=shop-staging', '--only', 'objects,volumes'], {
       env: { LIFEBOAT_CONFIG: env.lab.configFile },

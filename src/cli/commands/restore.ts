@@ -139,7 +139,11 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
         signal: ctx.signal,
       });
       if (ctx.values['dry-run']) {
-        if (ctx.globals.json) ctx.json({ type: 'plan', dryRun: true, counts: planCounts(plan), ...plan });
+        const { redactSecret } = await import('../../engine/kube/redact.ts');
+        // The objects of the plan, fit to print: a Secret's values show as lengths and hashes.
+        const shownAction = (a: (typeof plan.actions)[number]) =>
+          'object' in a ? { ...a, object: redactSecret(a.object), live: a.live && redactSecret(a.live) } : a;
+        if (ctx.globals.json) ctx.json({ type: 'plan', dryRun: true, counts: planCounts(plan), ...plan, actions: plan.actions.map(shownAction) });
         else for (const l of formatPlan(plan)) ctx.out(l);
         return EXIT.ok;
       }

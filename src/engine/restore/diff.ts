@@ -1,5 +1,6 @@
 // A line diff of two objects as YAML (keys sorted), for the plan's "what would change".
 import yaml from 'js-yaml';
+import { redactSecret } from '../kube/redact.ts';
 
 export function toYaml(obj: unknown): string {
   return yaml.dump(obj, { sortKeys: true, lineWidth: -1, noRefs: true });
@@ -29,8 +30,9 @@ function lineDiff(a: string[], b: string[]): string[] {
  * `...` between hunks; empty when they are the same.
  */
 export function diffObjects(before: unknown, after: unknown, context = 2): string {
-  const a = toYaml(before).trimEnd().split('\n');
-  const b = toYaml(after).trimEnd().split('\n');
+  // Secret values never reach the screen: a changed value shows as a changed hash.
+  const a = toYaml(redactSecret(before)).trimEnd().split('\n');
+  const b = toYaml(redactSecret(after)).trimEnd().split('\n');
   if (a.join('\n') === b.join('\n')) return '';
   if (a.length * b.length > 4_000_000) return `- (${a.length} lines)\n+ (${b.length} lines): too large to compare line by line`;
   const lines = lineDiff(a, b);
