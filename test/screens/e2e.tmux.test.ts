@@ -23,6 +23,9 @@ function start(name: string) {
   session = name;
   const vars = ['XDG_STATE_HOME', 'KUBECONFIG', 'DOCKER_HOST', 'LIFEBOAT_CONFIG'].map((k) => `${k}='${env[k]}'`).join(' ');
   tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', `cd '${ROOT}' && env -u CI NO_COLOR=1 ${vars} '${process.execPath}' '${LIFEBOAT}'; echo "exited $?"; sleep 60`);
+  // tmux holds a lone ESC for 500 ms to see whether a sequence follows; a key sent within that
+  // time turns it into Alt+key. A person types slower than the test does.
+  tmux('set-option', '-g', 'escape-time', '0');
 }
 const seen = (what: string | RegExp, ms = 60_000) =>
   waitFor(() => (typeof what === 'string' ? screen().includes(what) : what.test(screen())), ms, () => `tmux never showed ${what}:\n${screen()}`);
@@ -61,7 +64,7 @@ describe('lifeboat in tmux against the seeded lab', () => {
       keys('Enter');
       await seen(row);
       keys('Escape');
-      await seen(/inventory\(all\)\[[1-9]\d*\] ─/);
+      await waitFor(() => /inventory\(all\)\[[1-9]\d*\] ─/.test(screen()) && !screen().includes('type to filter'), 60_000, () => `filter not cleared:\n${screen()}`);
     };
     await filter('debug-shell', /✖ at risk +shop +Pod +debug-shell/);
     await filter('legacy-cache', /✖ at risk +docker +Container +legacy-cache/);
