@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalBackend, Repository, SnapshotWriter, findPath, readFile } from '../../src/engine/repository/index.ts';
+import { BIN } from '../helpers/cli.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-writer-adds-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -64,5 +65,30 @@ describe('adds at once', () => {
     }
     await repo.close();
     execFileSync('restic', ['-r', path.join(dir, 'repo2'), 'check', '--read-data'], { env: { ...process.env, RESTIC_PASSWORD: 'pw' }, stdio: 'pipe' });
+  });
+});
+
+describe('a parent snapshot', () => {
+  it('lets an unchanged file keep its content unread, while a changed one is read again; restic agrees', async () => {
+    const tree = path.join(dir, 'parent-tree');
+    fs.mkdirSync(path.join(tree, 'd'), { recursive: true });
+    const keep = crypto.randomBytes(1024 * 1024);
+    fs.writeFileSync(path.join(tree, 'd', 'keep.bin'), keep);
+    fs.writeFileSync(path.join(tree, 'change.txt'), 'before\n');
+    const env = { ...process.env, LIFEBOAT_PASSWORD: 'pw', RESTIC_PASSWORD: 'pw' };
+    const repoDir = path.join(dir, 'repo3');
+    const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [BIN, '-r', repoDir, ...args, '--json'], { env, encoding: 'utf8' }));
+    execFileSync(process.execPath, [BIN, '-r', repoDir, 'repo', 'init'], { env });
+    const first = cli('repo', 'backup-path', tree);
+    expect(first).toMatchObject({ parent: null, filesUnchanged: 0 });
+    fs.writeFileSync(path.join(tree, 'change.txt'), 'after, longer\n');
+    const second = cli('repo', 'backup-path', tree);
+    expect(second).toMatchObject({ parent: first.snapshot, filesUnchanged: 1, bytes: keep.length + 'after, longer\n'.length });
+    // What restic restores of the second snapshot is the tree as it is now.
+    const out = path.join(dir, 'parent-restored');
+    execFileSync('restic', ['-r', repoDir, 'restore', second.snapshot, '--target', out], { env, stdio: 'pipe' });
+    expect(fs.readFileSync(path.join(out, tree, 'd', 'keep.bin')).equals(keep)).toBe(true);
+    expect(fs.readFileSync(path.join(out, tree, 'change.txt'), 'utf8')).toBe('after, longer\n');
+    execFileSync('restic', ['-r', repoDir, 'check', '--read-data'], { env, stdio: 'pipe' });
   });
 });

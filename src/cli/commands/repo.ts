@@ -1,3 +1,4 @@
+import os from 'node:os';
 // `lifeboat repo ...`: the backup repository itself (restic's format). `lifeboat snapshots`
 // lives in snapshots.ts.
 import path from 'node:path';
@@ -71,14 +72,20 @@ const backupPathCommand: Command = {
     return withRepo(ctx, async (repo) => {
       const line = progressLine(ctx);
       const started = Date.now();
+      // restic's parent: the newest snapshot of the same path from the same host.
+      const host = (ctx.values.host as string | undefined) ?? os.hostname();
+      const parent = (await repo.listSnapshots())
+        .filter((sn) => sn.hostname === host && sn.paths.length === 1 && sn.paths[0] === dir)
+        .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
       const w = await SnapshotWriter.start(repo, {
+        parent: parent?.id,
         signal: ctx.signal,
         onProgress: (p) => line.update(`${mib(p.bytesDone)} read, ${p.itemsDone} items, ${mib(p.bytesNew)} new  ${p.path ?? ''}`),
       });
       let id: string;
       try {
         await w.addPath(dir);
-        id = await w.commit({ tags, hostname: ctx.values.host as string | undefined });
+        id = await w.commit({ tags, hostname: ctx.values.host as string | undefined, parent: parent?.id });
       } catch (e) {
         await w.abort();
         line.done();
@@ -89,9 +96,9 @@ const backupPathCommand: Command = {
       const s = w.stats;
       const seconds = (Date.now() - started) / 1000;
       if (ctx.globals.json) {
-        ctx.json({ snapshot: id, path: dir, tags, items: s.itemsDone, bytes: s.bytesDone, bytesNew: s.bytesNew, bytesWritten: s.bytesWritten, seconds });
+        ctx.json({ snapshot: id, parent: parent?.id ?? null, path: dir, tags, items: s.itemsDone, filesUnchanged: s.filesUnchanged ?? 0, bytes: s.bytesDone, bytesNew: s.bytesNew, bytesWritten: s.bytesWritten, seconds });
       } else {
-        ctx.err(`${s.itemsDone} items, ${mib(s.bytesDone)} read, ${mib(s.bytesNew)} new, ${mib(s.bytesWritten)} written in ${seconds.toFixed(1)} s`);
+        ctx.err(`${s.itemsDone} items (${s.filesUnchanged ?? 0} files unchanged since ${parent ? parent.id.slice(0, 8) : 'no parent'}), ${mib(s.bytesDone)} read, ${mib(s.bytesNew)} new, ${mib(s.bytesWritten)} written in ${seconds.toFixed(1)} s`);
         ctx.out(id);
       }
       return EXIT.ok;

@@ -43,7 +43,11 @@ export function snapshotTags(manifest: Manifest, extra: string[] = []): string[]
 export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
   const startedAt = Date.now();
   const hostname = opts.hostname ?? os.hostname();
-  const { writer, sink } = await openSnapshotSink(opts.repo, { signal: opts.signal });
+  // The newest lifeboat snapshot of this host is the parent: unchanged volume files are not read again.
+  const parent = (await opts.repo.listSnapshots())
+    .filter((s) => s.hostname === hostname && s.tags?.includes('lifeboat'))
+    .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
+  const { writer, sink } = await openSnapshotSink(opts.repo, { signal: opts.signal, parent: parent?.id });
   let results: JobResult[];
   try {
     results = await runJobs(
@@ -72,6 +76,6 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
     return { status: 'cancelled', manifest, results };
   }
   await writer.addBytes(SNAPSHOT_PATHS.manifest, JSON.stringify(manifest, null, 2));
-  const snapshot = await writer.commit({ tags: snapshotTags(manifest, opts.tags), hostname, paths: opts.plan.sources.map((s) => `/${s.kind}`) });
+  const snapshot = await writer.commit({ tags: snapshotTags(manifest, opts.tags), hostname, parent: parent?.id, paths: opts.plan.sources.map((s) => `/${s.kind}`) });
   return { snapshot, status: manifest.status, manifest, results };
 }

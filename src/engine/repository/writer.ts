@@ -28,6 +28,8 @@ export interface Progress {
   bytesDone: number;
   /** Files, directories, symlinks and streams finished. */
   itemsDone: number;
+  /** Files found unchanged against the parent snapshot, and not read again. */
+  filesUnchanged?: number;
   /** Bytes of new (not deduplicated) blob data sent to be stored, before compression. */
   bytesNew: number;
   /** Sealed bytes written into packs. */
@@ -47,6 +49,11 @@ export interface WriterOptions {
   packSize?: number;
   /** Packs per index file written while the backup runs (default 16). */
   packsPerIndex?: number;
+  /**
+   * A snapshot to compare with (restic's parent): a file whose size, times and inode match the
+   * same path there keeps that content without being read again.
+   */
+  parent?: string;
 }
 
 /** Metadata of a file added from a stream or bytes. */
@@ -109,6 +116,9 @@ interface Pending {
 
 export class SnapshotWriter {
   private pool: WorkerPool;
+  /** The parent snapshot's root tree, and its folders' entries by snapshot path, as read. */
+  private parentRoot?: string;
+  private parentDirs = new Map<string, Promise<Map<string, Node> | undefined>>();
   /** Chunkers not in use: each file or stream being added takes one, so adds can run at once. */
   private spareChunkers: Chunker[] = [];
   private root: VDir = { children: new Map() };
@@ -154,6 +164,7 @@ export class SnapshotWriter {
       await repo.loadIndex();
       const w = new SnapshotWriter(repo, held, opts);
       await w.recoverUnindexedPacks();
+      if (opts.parent) w.parentRoot = await repo.findSnapshot(opts.parent).then((s) => s.tree, () => undefined);
       return w;
     } catch (e) {
       await held.release();
@@ -412,8 +423,48 @@ export class SnapshotWriter {
     if (this.spareChunkers.length < 4) this.spareChunkers.push(c);
   }
 
+  /** The entries of a tree of the parent snapshot, by name (undefined: none). */
+  private async treeEntries(treeId: string | undefined): Promise<Map<string, Node> | undefined> {
+    if (!treeId) return undefined;
+    try {
+      return new Map((await this.repo.loadTree(treeId)).nodes.map((n) => [n.name, n]));
+    } catch {
+      return undefined; // a damaged or pruned parent only means reading everything
+    }
+  }
+
+  /** The parent snapshot's entries of the folder at `parts`, walking down from its root. */
+  private parentEntries(parts: string[]): Promise<Map<string, Node> | undefined> {
+    const key = parts.join('/');
+    let found = this.parentDirs.get(key);
+    if (!found) {
+      found = parts.length === 0
+        ? this.treeEntries(this.parentRoot)
+        : this.parentEntries(parts.slice(0, -1)).then((up) => {
+            const n = up?.get(parts.at(-1)!);
+            return n?.type === 'dir' ? this.treeEntries(n.subtree ?? undefined) : undefined;
+          });
+      this.parentDirs.set(key, found);
+    }
+    return found;
+  }
+
+  /** Whether a file is as the parent snapshot has it, with all its content still stored. */
+  private unchanged(node: Node, prev: Node | undefined): prev is Node & { content: string[] } {
+    return (
+      prev !== undefined &&
+      prev.type === 'file' &&
+      Array.isArray(prev.content) &&
+      (prev.size ?? 0) === (node.size ?? 0) &&
+      prev.mtime === node.mtime &&
+      prev.ctime === node.ctime &&
+      prev.inode === node.inode &&
+      prev.content.every((id) => this.repo.index.has(Buffer.from(id, 'hex')) || this.pending.has(id))
+    );
+  }
+
   /** Walks a directory on disk, storing its files and trees bottom-up; returns its tree id. */
-  private async storeDiskDir(dir: string, snapPath: string): Promise<string> {
+  private async storeDiskDir(dir: string, snapPath: string, prevTree?: string): Promise<string> {
     this.checkState();
     const nodes: Node[] = [];
     let names: string[];
@@ -423,15 +474,16 @@ export class SnapshotWriter {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') names = [];
       else throw e;
     }
+    const prev = await this.treeEntries(prevTree);
     for (const name of names) {
-      const node = await this.diskNode(path.join(dir, name), name, snapPath === '/' ? `/${name}` : `${snapPath}/${name}`);
+      const node = await this.diskNode(path.join(dir, name), name, snapPath === '/' ? `/${name}` : `${snapPath}/${name}`, prev?.get(name));
       if (node) nodes.push(node);
     }
     return this.storeTree(nodes);
   }
 
   /** One entry from disk as a node (undefined when it vanished while we looked). */
-  private async diskNode(abs: string, name: string, snapPath: string): Promise<Node | undefined> {
+  private async diskNode(abs: string, name: string, snapPath: string, prev?: Node): Promise<Node | undefined> {
     let st: fs.BigIntStats;
     try {
       st = fs.lstatSync(abs, { bigint: true });
@@ -442,7 +494,14 @@ export class SnapshotWriter {
     const node = nodeFromStat(name, st);
     this.progress.path = snapPath;
     if (node.type === 'dir') {
-      node.subtree = await this.storeDiskDir(abs, snapPath);
+      node.subtree = await this.storeDiskDir(abs, snapPath, prev?.type === 'dir' ? (prev.subtree ?? undefined) : undefined);
+    } else if (node.type === 'file' && this.unchanged(node, prev)) {
+      node.content = prev.content;
+      const size = node.size ?? 0;
+      this.progress.bytesDone += size;
+      this.progress.filesUnchanged = (this.progress.filesUnchanged ?? 0) + 1;
+      const own = callTally.getStore();
+      if (own) own.bytes += size;
     } else if (node.type === 'file') {
       const { content, size } = await this.contentFromFile(abs);
       node.content = content;
@@ -510,15 +569,17 @@ export class SnapshotWriter {
     const target = at ?? abs;
     const parts = snapshotPathParts(target);
     if (parts.length === 0) {
+      const prev = await this.parentEntries([]);
       for (const name of fs.readdirSync(abs)) {
-        const node = await this.diskNode(path.join(abs, name), name, `/${name}`);
+        const node = await this.diskNode(path.join(abs, name), name, `/${name}`, prev?.get(name));
         if (node) this.place(`/${name}`, node);
       }
       this.report(true);
       return;
     }
     const dir = this.parentDir(parts.slice(0, -1), at === undefined ? abs : undefined);
-    const node = await this.diskNode(abs, parts.at(-1)!, '/' + parts.join('/'));
+    const siblings = await this.parentEntries(parts.slice(0, -1));
+    const node = await this.diskNode(abs, parts.at(-1)!, '/' + parts.join('/'), siblings?.get(parts.at(-1)!));
     if (!node) throw new Error(`${abs} does not exist`);
     if (dir.children.has(node.name)) throw new Error(`snapshot path ${target} was added twice`);
     dir.children.set(node.name, node);
