@@ -1,4 +1,4 @@
-// `lifeboat snapshots`: the snapshots in the repository, newest first.
+// `lifeboat snapshots`: the snapshots in the repository, newest first, columns as wide as they need.
 import type { Command } from '../command.ts';
 import { EXIT } from '../errors.ts';
 import { asCliError, openRepository } from '../repository-options.ts';
@@ -9,19 +9,21 @@ export const snapshotsCommand: Command = {
   async run(ctx) {
     const repo = await openRepository(ctx);
     try {
-      const list = await repo.listSnapshots();
+      const list = (await repo.listSnapshots()).sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
       if (ctx.globals.json) {
         ctx.json(list.map((s) => ({ id: s.id, short_id: s.id.slice(0, 8), time: s.time, hostname: s.hostname, paths: s.paths, tags: s.tags ?? [], tree: s.tree })));
         return EXIT.ok;
       }
       if (list.length === 0) {
-        ctx.out(`no snapshots in ${repo.backend.location} yet: make one with 'lifeboat repo backup-path DIR'`);
+        ctx.out(`no snapshots in ${repo.backend.location} yet: make one with 'lifeboat backup' (or 'lifeboat repo backup-path DIR')`);
         return EXIT.ok;
       }
-      ctx.out(`${'ID'.padEnd(10)}${'Time'.padEnd(21)}${'Host'.padEnd(16)}${'Tags'.padEnd(20)}Paths`);
-      for (const s of list) {
-        ctx.out(`${s.id.slice(0, 8).padEnd(10)}${s.time.slice(0, 19).replace('T', ' ').padEnd(21)}${(s.hostname ?? '').padEnd(16)}${(s.tags ?? []).join(',').padEnd(20)}${s.paths.join(' ')}`);
-      }
+      const rows = [
+        ['ID', 'TIME', 'HOST', 'TAGS', 'PATHS'],
+        ...list.map((s) => [s.id.slice(0, 8), s.time.slice(0, 19).replace('T', ' '), s.hostname ?? '', (s.tags ?? []).join(','), s.paths.join(' ')]),
+      ];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const r of rows) ctx.out(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 2))).join('').trimEnd());
       return EXIT.ok;
     } catch (e) {
       throw asCliError(e);
