@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root } from '../../src/cli/main.ts';
 import type { Command } from '../../src/cli/command.ts';
-import { lifeboat, lifeboatProcess } from '../helpers/cli.ts';
+import { lifeboat, lifeboatProcess, ROOT } from '../helpers/cli.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -32,6 +33,12 @@ describe('the lifeboat command', () => {
     for (const c of root.subcommands!) expect(r.stdout).toContain(c.name);
     expect(r.stdout).toContain('--kubeconfig');
     expect(r.stdout).toContain('--password-file');
+  });
+
+  it('runs as `npx lifeboat` from the clone, with no build step', () => {
+    const r = spawnSync('npx', ['--no-install', 'lifeboat', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^lifeboat: back up and restore a whole container environment/);
   });
 
   it('gives every command and subcommand a --help', async () => {
