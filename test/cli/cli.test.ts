@@ -41,6 +41,13 @@ describe('the lifeboat command', () => {
     expect(r.stdout).toMatch(/^lifeboat: back up and restore a whole container environment/);
   });
 
+  it('inventory with nothing configured says so instead of claiming full coverage', async () => {
+    const r = await lifeboat(['inventory'], { cwd: dir, env: { HOME: dir, XDG_STATE_HOME: path.join(dir, 'no-state') } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^nothing to take stock of: no source is configured/);
+    expect(r.stdout).not.toMatch(/coverage 100%/);
+  });
+
   it('gives every command and subcommand a --help', async () => {
     const walk = async (cmd: Command, words: string[]): Promise<void> => {
       const r = await lifeboat([...words, '--help']);

@@ -36,6 +36,11 @@ Exit code 0 whatever the verdicts; use --json for scripts.`,
       ctx.json({ coverage: inventory.coverage, generatedAt: inventory.generatedAt, warnings, items });
       return EXIT.ok;
     }
+    if (inventory.items.length === 0) {
+      for (const w of warnings) ctx.err(`warning: ${w}`);
+      ctx.out("nothing to take stock of: no source is configured or reachable (see 'lifeboat info'; 'lifeboat lab up' starts a lab)");
+      return EXIT.ok;
+    }
     const sorted = [...items].sort((a, b) => a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
     ctx.out(`${'GROUP'.padEnd(14)} ${'KIND'.padEnd(22)} ${'NAME'.padEnd(30)} ${'VERDICT'.padEnd(13)} ${'COPY'.padEnd(14)} REASON`);
     for (const i of sorted) {
