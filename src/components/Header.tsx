@@ -16,6 +16,7 @@ export interface HeaderFacts {
 
 function coverageText(c: CoverageFigure | undefined): string {
   if (!c) return 'coverage …';
+  if (c.total === 0) return 'coverage: nothing that needs a backup found';
   const stale = c.stale ? `, ${c.stale} stale` : '';
   return `coverage ${formatPercent(c.ratio)} (${c.covered}/${c.total}${stale})`;
 }
