@@ -13,20 +13,24 @@ export const infoCommand: Command = {
     const { loadEnvironment } = await import('../environment.ts');
     const { endpointsOf } = await import('../../engine/environment/endpoints.ts');
     const { probeEndpoints } = await import('../../engine/environment/probe.ts');
+    const { repositoryLocation } = await import('../repository-options.ts');
     const env = await loadEnvironment(ctx);
     const endpoints = endpointsOf(env.config, env.kube, ctx.env);
     const timeoutMs = Math.max(1, Number(ctx.values.timeout ?? 3)) * 1000;
     const results = await probeEndpoints(endpoints, env.kube, timeoutMs);
     const allOk = results.every((r) => r.ok);
+    const repository = repositoryLocation(ctx);
     if (ctx.globals.json) {
       ctx.json({
         config: env.configFile ?? null,
+        repository,
         kubeconfig: env.kube ? { files: env.kube.files, source: env.kube.source, context: env.kube.context, server: env.kube.server } : null,
         sources: results,
       });
       return allOk ? EXIT.ok : EXIT.failed;
     }
     ctx.out(`config:     ${env.configFile ?? '(none: defaults)'}`);
+    ctx.out(`repository: ${repository}`);
     ctx.out(
       env.kube
         ? `kubeconfig: ${env.kube.files.join(':')} (from ${env.kube.source}), context ${env.kube.context}`
