@@ -1,10 +1,8 @@
 import type { Command } from '../command.ts';
 import { EXIT, UsageError, CliError } from '../errors.ts';
+import { listFlag } from '../flags.ts';
 
-const list = (v: unknown): string[] | undefined => {
-  const items = (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
-  return items.length ? items : undefined;
-};
+const list = listFlag;
 
 export const backupCommand: Command = {
   name: 'backup',

@@ -1,10 +1,8 @@
 import type { Command } from '../command.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
+import { listFlag } from '../flags.ts';
 
-const list = (v: unknown): string[] | undefined => {
-  const items = (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
-  return items.length ? items : undefined;
-};
+const list = listFlag;
 const many = (v: unknown): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String));
 
 export const restoreCommand: Command = {

@@ -9,7 +9,8 @@ import { prometheusName, prometheusSource } from '../sources/prometheus.ts';
 import { volumesSource, type PersistentVolume } from '../sources/volumes.ts';
 import { kubernetesSource } from '../sources/kubernetes.ts';
 import { postgresSource } from '../sources/postgres.ts';
-import { SOURCE_KINDS, sourceOfItem, type BackupSource, type ItemFilter, type SourceKind } from '../sources/types.ts';
+import { SOURCE_KINDS, type BackupSource, type ItemFilter, type SourceKind } from '../sources/types.ts';
+import { databaseId, persistentVolumeId, prometheusItemId, sourceOfItem } from '../sources/item-ids.ts';
 
 export interface BackupFilters {
   namespaces?: string[];
@@ -71,7 +72,7 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
     try {
       const all = (await persistentVolumes(client)) as unknown as PersistentVolume[];
       pvs = namespaces?.length ? all.filter((pv) => namespaces.includes(pv.spec?.claimRef?.namespace ?? '')) : all;
-      if (only) pvs = pvs.filter((pv) => only(`volume:pv/${pv.metadata.name}`));
+      if (only) pvs = pvs.filter((pv) => only(persistentVolumeId(pv.metadata.name)));
     } catch (e) {
       warnings.push(`volumes: could not list the cluster's PersistentVolumes: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -105,11 +106,11 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
           })
         : undefined,
     prometheus: () => {
-      const servers = (config.prometheus ?? []).filter((p) => !only || only(`prometheus:${prometheusName(p)}/config`));
+      const servers = (config.prometheus ?? []).filter((p) => !only || only(prometheusItemId(prometheusName(p), 'config')));
       return servers.length ? prometheusSource({ servers }) : undefined;
     },
     databases: () => {
-      const databases = (config.databases ?? []).filter((d) => !only || only(`database:${d.name}/${d.database}`));
+      const databases = (config.databases ?? []).filter((d) => !only || only(databaseId(d.name, d.database)));
       return databases.length ? postgresSource({ databases }) : undefined;
     },
   };

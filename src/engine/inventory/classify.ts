@@ -2,6 +2,7 @@ import type { KubeObject } from '../kube/client.ts';
 import { resourceName, type ApiResource } from '../kube/discovery.ts';
 import { generatedReason, objectId } from '../sources/kubernetes.ts';
 import type { InventoryItem } from './types.ts';
+import { ETCD_ITEM_ID, databaseId, prometheusItemId } from '../sources/item-ids.ts';
 
 // The classifier: what needs a backup, what can be skipped, what is at risk, and why, in words.
 // Pure: observations in, items out. observe.ts gathers the observations.
@@ -122,12 +123,12 @@ export function classify(obs: Observations): InventoryItem[] {
     } else if (!i.inRegistry) items.push({ ...base, verdict: 'at-risk', reason: `only in the local Docker engine, in no registry; used by ${i.usedBy.join(', ')}` });
     else items.push({ ...base, verdict: 'needs-backup', reason: `in use by ${i.usedBy.join(', ')}` });
   }
-  for (const e of obs.etcd ?? []) items.push({ id: 'etcd:snapshot', group: 'etcd', kind: 'etcd', name: e, source: 'etcd', verdict: 'needs-backup', reason: "the cluster's database: every object, in one snapshot" });
+  for (const e of obs.etcd ?? []) items.push({ id: ETCD_ITEM_ID, group: 'etcd', kind: 'etcd', name: e, source: 'etcd', verdict: 'needs-backup', reason: "the cluster's database: every object, in one snapshot" });
   for (const d of obs.databases ?? []) {
-    items.push({ id: `database:${d.name}/${d.database}`, group: 'databases', kind: 'Database', name: `${d.name}/${d.database}`, source: 'databases', verdict: 'needs-backup', reason: `PostgreSQL database at ${d.address}` });
+    items.push({ id: databaseId(d.name, d.database), group: 'databases', kind: 'Database', name: `${d.name}/${d.database}`, source: 'databases', verdict: 'needs-backup', reason: `PostgreSQL database at ${d.address}` });
   }
   for (const p of obs.prometheus ?? []) {
-    items.push({ id: `prometheus:${p.name}/config`, group: 'prometheus', kind: 'Prometheus', name: p.name, source: 'prometheus', verdict: 'needs-backup', reason: `configuration and rules of ${p.url}` });
+    items.push({ id: prometheusItemId(p.name, 'config'), group: 'prometheus', kind: 'Prometheus', name: p.name, source: 'prometheus', verdict: 'needs-backup', reason: `configuration and rules of ${p.url}` });
   }
   return items;
 }

@@ -7,8 +7,10 @@ import { canonicalName, parseReference } from '../sources/images/reference.ts';
 import { prometheusName } from '../sources/prometheus.ts';
 import { locatePersistentVolume, type PersistentVolume } from '../sources/volumes.ts';
 import { RegistryClient, resolveRegistryImage } from '../sources/images/registry.ts';
+import { forEachLimit } from '../jobs/pool.ts';
 import { withRetry } from '../jobs/retry.ts';
 import type { DockerContainerObservation, ImageObservation, Observations, VolumeObservation } from './classify.ts';
+import { dockerVolumeId, imageId, persistentVolumeId } from '../sources/item-ids.ts';
 
 export interface ObserveInput {
   config: LifeboatConfig;
@@ -37,17 +39,11 @@ export function writableLayerPaths(changes: { Path: string; Kind: number }[], mo
 async function observeKubernetes(client: KubeClient, signal?: AbortSignal): Promise<{ resource: ApiResource; obj: KubeObject }[]> {
   const resources = (await discoverResources(client, { signal })).filter((r) => r.verbs.includes('list'));
   const out: { resource: ApiResource; obj: KubeObject }[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < resources.length) {
-        const resource = resources[next++]!;
-        for await (const page of client.listPages(collectionPath(resource), { signal })) {
-          for (const obj of page.items) out.push({ resource, obj });
-        }
-      }
-    }),
-  );
+  await forEachLimit(resources, 8, async (resource) => {
+    for await (const page of client.listPages(collectionPath(resource), { signal })) {
+      for (const obj of page.items) out.push({ resource, obj });
+    }
+  });
   return out;
 }
 
@@ -62,7 +58,7 @@ async function observeDocker(docker: Docker): Promise<{ containers: DockerContai
     engineRefs.set(c.Image, [...(engineRefs.get(c.Image) ?? []), `container ${name}`]);
   }
   const { Volumes } = await docker.listVolumes();
-  const volumes: VolumeObservation[] = (Volumes ?? []).map((v) => ({ id: `volume:docker/${v.Name}`, kind: 'DockerVolume', name: v.Name, reachable: true }));
+  const volumes: VolumeObservation[] = (Volumes ?? []).map((v) => ({ id: dockerVolumeId(v.Name), kind: 'DockerVolume', name: v.Name, reachable: true }));
   return { containers, volumes, engineRefs };
 }
 
@@ -86,7 +82,7 @@ export async function observe(input: ObserveInput): Promise<{ observations: Obse
           const spec = obj.spec as { persistentVolumeReclaimPolicy?: string; claimRef?: { namespace?: string; name?: string }; storageClassName?: string };
           const where = locatePersistentVolume(obj as unknown as PersistentVolume, config.volumes?.pathMap);
           return {
-            id: `volume:pv/${obj.metadata.name}`,
+            id: persistentVolumeId(obj.metadata.name),
             kind: 'PersistentVolume' as const,
             name: obj.metadata.name,
             reachable: 'dir' in where,
@@ -125,7 +121,7 @@ export async function observe(input: ObserveInput): Promise<{ observations: Obse
     const client = registries.find((c) => c.host === parsed.domain);
     let inRegistry = false;
     if (client) inRegistry = (await resolveRegistryImage(client, parsed).catch(() => undefined)) !== undefined;
-    images.push({ ref, id: `image:${key}`, usedBy: usedBy.get(ref) ?? ['config images'], inEngine: engineImages.has(key), inRegistry });
+    images.push({ ref, id: imageId(key), usedBy: usedBy.get(ref) ?? ['config images'], inEngine: engineImages.has(key), inRegistry });
   }
   obs.images = images;
   obs.etcd = config.etcd?.endpoints?.length ? [config.etcd.endpoints.join(', ')] : [];

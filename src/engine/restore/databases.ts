@@ -12,6 +12,7 @@ import { errorLine } from '../sources/walk.ts';
 import { applyEach, type ApplyContext } from './apply-context.ts';
 import type { SourcePlanContext } from './plan.ts';
 import type { ApplyResult, DatabaseAction, ItemResult } from './types.ts';
+import { databaseId } from '../sources/item-ids.ts';
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -45,7 +46,7 @@ export async function planDatabases(ctx: SourcePlanContext): Promise<DatabaseAct
       const database = e.node.name.slice(0, -'.dump'.length);
       const from = `${SNAPSHOT_PATHS.databases}/${name}/${e.node.name}`;
       const configured = (ctx.target.databases ?? []).find((d) => d.name === name);
-      const base = { source: 'databases' as const, id: `database:${name}/${database}`, title: `database ${name}/${database}`, from, warnings: [] as string[] };
+      const base = { source: 'databases' as const, id: databaseId(name, database), title: `database ${name}/${database}`, from, warnings: [] as string[] };
       if (!configured) {
         out.push({ ...base, verb: 'skip', reason: `no database server named '${name}' is configured here: add it to databases[] of lifeboat.yaml` });
         continue;

@@ -20,6 +20,7 @@ import { hasEntries, type ApplyContext } from './apply-context.ts';
 import { waitFor } from './objects-apply.ts';
 import type { SourcePlanContext } from './plan.ts';
 import type { ApplyResult, EtcdAction } from './types.ts';
+import { ETCD_ITEM_ID } from '../sources/item-ids.ts';
 
 export const DEFAULT_BUMP_REVISION = 10_000;
 
@@ -62,7 +63,7 @@ export async function planEtcd(ctx: SourcePlanContext): Promise<EtcdAction[]> {
   const peer = ctx.options.etcdInitialAdvertisePeerUrls ?? 'http://localhost:2380';
   const base = {
     source: 'etcd' as const,
-    id: 'etcd:snapshot',
+    id: ETCD_ITEM_ID,
     title: 'etcd snapshot',
     from: ETCD_SNAPSHOT_PATH,
     dataDir: ctx.options.etcdDataDir ? path.resolve(ctx.options.etcdDataDir) : undefined,

@@ -18,6 +18,7 @@ import { readWhole } from './snapshot-objects.ts';
 import type { ApplyResult, ImageAction, ItemResult, RestoreTarget } from './types.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { SnapshotInfo } from '../repository/snapshot.ts';
+import { imageId } from '../sources/item-ids.ts';
 
 /** The snapshot's /images as a LayoutReader; undefined when the snapshot holds no images. */
 export async function snapshotLayout(repo: Repository, snap: SnapshotInfo, onBytes?: (n: number) => void): Promise<LayoutReader | undefined> {
@@ -66,7 +67,7 @@ export async function planImages(ctx: SourcePlanContext): Promise<ImageAction[]>
   for (const img of images) {
     const mapped = mapImage(ctx.mappings, img.refName);
     const pushTo = mapped !== img.refName ? mapped : undefined;
-    const base = { source: 'images' as const, id: `image:${img.refName}`, title: `image ${img.refName}`, ref: img.refName, bytes: imageSize(img), warnings: [] as string[], ...(pushTo ? { pushTo } : {}) };
+    const base = { source: 'images' as const, id: imageId(img.refName), title: `image ${img.refName}`, ref: img.refName, bytes: imageSize(img), warnings: [] as string[], ...(pushTo ? { pushTo } : {}) };
     if (!docker) {
       out.push({ ...base, verb: 'skip', reason: 'no Docker engine to load it into: configure docker.host' });
       continue;

@@ -18,6 +18,7 @@ import { waitFor } from './objects-apply.ts';
 import { getLive } from './objects-plan.ts';
 import type { SourcePlanContext } from './plan.ts';
 import type { ApplyResult, ItemResult, ObjectRef, VolumeAction, VolumeTarget } from './types.ts';
+import { dockerVolumeId, persistentVolumeId } from '../sources/item-ids.ts';
 
 const PV_REF: ObjectRef = { group: '', version: 'v1', apiVersion: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false };
 const PVC_REF: ObjectRef = { group: '', version: 'v1', apiVersion: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true };
@@ -53,7 +54,7 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
 
   for (const name of await list(ctx, `${SNAPSHOT_PATHS.volumes}/docker`)) {
     if (ctx.narrowed && !ctx.scope.names?.includes(name)) continue;
-    const id = `volume:docker/${name}`;
+    const id = dockerVolumeId(name);
     const from = `${SNAPSHOT_PATHS.volumes}/docker/${name}`;
     const base = { source: 'volumes' as const, id, title: `Docker volume ${name}`, from, warnings: [], ...sized(id) };
     if (ctx.options.volumeTarget) {
@@ -68,7 +69,7 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
   const pvActions = new Map(ctx.objectActions.filter((a) => resourceNameOf(a.ref) === 'persistentvolumes').map((a) => [a.name, a]));
   const restoredClaims = new Set(ctx.objectActions.filter((a) => resourceNameOf(a.ref) === 'persistentvolumeclaims').map((a) => `${a.fromNamespace ?? a.namespace}/${a.name}`));
   for (const pvName of await list(ctx, `${SNAPSHOT_PATHS.volumes}/pv`)) {
-    const id = `volume:pv/${pvName}`;
+    const id = persistentVolumeId(pvName);
     const from = `${SNAPSHOT_PATHS.volumes}/pv/${pvName}`;
     const claimRef = (pvObjects.get(pvName)?.spec as PersistentVolume['spec'])?.claimRef;
     const claimText = claimRef?.name ? `${claimRef.namespace}/${claimRef.name}` : String(captured.get(id)?.details?.claim ?? '');

@@ -10,6 +10,7 @@ import { SNAPSHOT_PATHS } from './sink.ts';
 import type { BackupSource, SourceResult } from './types.ts';
 import { errorLine } from './walk.ts';
 import { BoltStatusReader, type BoltStatus } from './bolt.ts';
+import { ETCD_ITEM_ID } from './item-ids.ts';
 
 export interface EtcdSourceOptions {
   /** Client URLs (http:// or https://); the first that answers is snapshotted. */
@@ -190,7 +191,7 @@ async function snapshot(
     sha256,
   };
   return {
-    captured: [{ id: 'etcd:snapshot', path: ETCD_SNAPSHOT_PATH, bytes: size, items: 1, details }],
+    captured: [{ id: ETCD_ITEM_ID, path: ETCD_SNAPSHOT_PATH, bytes: size, items: 1, details }],
     skipped: [],
     bytes: size,
     items: 1,

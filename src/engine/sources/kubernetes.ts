@@ -1,4 +1,5 @@
 import yaml from 'js-yaml';
+import { forEachLimit } from '../jobs/pool.ts';
 import type { JobContext } from '../jobs/runner.ts';
 import type { KubeClient, KubeObject } from '../kube/client.ts';
 import { collectionPath, discoverResources, resourceName, type ApiResource } from '../kube/discovery.ts';
@@ -77,15 +78,6 @@ function matches(r: ApiResource, names: string[]): boolean {
   return names.some((n) => n === resourceName(r) || n === r.resource || n === `${r.resource}.${r.group}` || n.toLowerCase() === r.kind.toLowerCase());
 }
 
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
 /** Every listable API object of the cluster, one YAML file each. */
 export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
   return {
@@ -121,7 +113,7 @@ export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
       ctx.progress({ phase: 'listing', itemsDone: 0, bytesDone: 0 });
       const clusterScoped: { r: ApiResource; obj: KubeObject }[] = [];
       let listed = 0;
-      await pool(listTargets, opts.concurrency ?? 8, async ({ r, ns }) => {
+      await forEachLimit(listTargets, opts.concurrency ?? 8, async ({ r, ns }) => {
         for await (const page of client.listPages(collectionPath(r, ns), { labelSelector: opts.labelSelector, signal: ctx.signal, onRetry })) {
           for (const obj of page.items ?? []) {
             obj.apiVersion = r.groupVersion;

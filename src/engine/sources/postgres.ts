@@ -14,6 +14,7 @@ import type { SnapshotSink } from './sink.ts';
 import { SNAPSHOT_PATHS } from './sink.ts';
 import type { BackupSource, CapturedItem, SourceResult } from './types.ts';
 import { errorLine } from './walk.ts';
+import { databaseId } from './item-ids.ts';
 
 export interface PostgresSourceOptions {
   databases: DatabaseConfig[];
@@ -126,7 +127,7 @@ export function postgresSource(opts: PostgresSourceOptions): BackupSource {
         if (!dbs.includes(d)) {
           const reason = `database '${d.name}' is of kind '${d.kind}': lifeboat backs up PostgreSQL only (kind: postgresql)`;
           ctx.warn(reason);
-          result.skipped.push({ id: `database:${d.name}/${d.database}`, reason });
+          result.skipped.push({ id: databaseId(d.name, d.database), reason });
         }
       }
       const failures: string[] = [];
@@ -145,7 +146,7 @@ export function postgresSource(opts: PostgresSourceOptions): BackupSource {
           const before = result.bytes;
           const size = await dumpOne(ctx, sink, db, pgDump, env, (n) => ctx.progress({ bytesDone: before + n }));
           const item: CapturedItem = {
-            id: `database:${label}`,
+            id: databaseId(db.name, db.database),
             path: databaseDumpPath(db),
             bytes: size,
             items: 1,

@@ -14,6 +14,7 @@ import type { SnapshotSink } from './sink.ts';
 import { SNAPSHOT_PATHS } from './sink.ts';
 import type { BackupSource, CapturedItem, SkippedItem, SourceResult } from './types.ts';
 import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from './walk.ts';
+import { prometheusItemId } from './item-ids.ts';
 
 export interface PrometheusServer extends PrometheusConfig {
   /** The folder name in the snapshot; default the URL's host and port (`127.0.0.1-9090`). */
@@ -95,7 +96,7 @@ async function backupServer(ctx: JobContext, sink: SnapshotSink, server: Prometh
   ctx.progress({ phase: `${name}: configuration` });
   const config = await api<{ yaml: string }>(ctx, server.url, '/api/v1/status/config');
   await sink.addFile(`${base}/prometheus.yml`, config.yaml, { mode: 0o644 });
-  add({ id: `prometheus:${name}/config`, path: `${base}/prometheus.yml`, bytes: Buffer.byteLength(config.yaml), items: 1, details: { url: server.url } });
+  add({ id: prometheusItemId(name, 'config'), path: `${base}/prometheus.yml`, bytes: Buffer.byteLength(config.yaml), items: 1, details: { url: server.url } });
 
   // Rule files: the ones the server has loaded, and the ones the config names.
   ctx.progress({ phase: `${name}: rules` });
@@ -105,7 +106,7 @@ async function backupServer(ctx: JobContext, sink: SnapshotSink, server: Prometh
   const files = [...new Set([...groupsByFile.keys(), ...(server.ruleFiles ?? [])])].sort();
   for (const file of files) {
     ctx.signal.throwIfAborted();
-    const id = `prometheus:${name}/rules${path.resolve(file)}`;
+    const id = prometheusItemId(name, `rules${path.resolve(file)}`);
     if (!readable(file)) {
       const loaded = groupsByFile.has(file) ? `loaded by ${server.url} (${groupsByFile.get(file)} groups) ` : 'named in prometheus[].ruleFiles ';
       skip({
@@ -134,7 +135,7 @@ async function tsdbSnapshot(
   skip: (item: SkippedItem) => void,
   tally: TreeTally,
 ): Promise<void> {
-  const id = `prometheus:${name}/tsdb`;
+  const id = prometheusItemId(name, 'tsdb');
   let dataDir = server.dataDir;
   if (!dataDir) {
     const flags = await api<Record<string, string>>(ctx, server.url, '/api/v1/status/flags');

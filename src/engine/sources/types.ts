@@ -25,13 +25,6 @@ export interface SkippedItem {
 /** Which items to capture, by id (the marked items of the TUI, `lifeboat backup --item`). */
 export type ItemFilter = (id: string) => boolean;
 
-/** The source an item id belongs to, from its prefix (`kubernetes:`, `volume:`, ...). */
-export function sourceOfItem(id: string): SourceKind | undefined {
-  const prefix = id.slice(0, id.indexOf(':'));
-  const map: Record<string, SourceKind> = { kubernetes: 'kubernetes', volume: 'volumes', image: 'images', etcd: 'etcd', prometheus: 'prometheus', database: 'databases' };
-  return map[prefix];
-}
-
 export interface SourceResult {
   captured: CapturedItem[];
   skipped: SkippedItem[];

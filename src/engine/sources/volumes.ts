@@ -14,6 +14,7 @@ import type { SnapshotSink, TreeProgress } from './sink.ts';
 import { SNAPSHOT_PATHS } from './sink.ts';
 import type { BackupSource, SkippedItem, SourceResult, ItemFilter } from './types.ts';
 import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from './walk.ts';
+import { dockerVolumeId, persistentVolumeId } from './item-ids.ts';
 
 /** The parts of a Kubernetes PersistentVolume this source reads. */
 export interface PersistentVolume {
@@ -133,7 +134,7 @@ async function dockerVolumes(ctx: JobContext, opts: VolumesSourceOptions, plan: 
   const host = opts.dockerHost ?? 'the Docker engine';
   const listed = await ctx.retry(() => docker.listVolumes({ abortSignal: ctx.signal } as Parameters<Docker['listVolumes']>[0]));
   for (const v of (listed.Volumes ?? []).sort((a, b) => a.Name.localeCompare(b.Name))) {
-    const id = `volume:docker/${v.Name}`;
+    const id = dockerVolumeId(v.Name);
     if (opts.only && !opts.only(id)) continue;
     if (!v.Mountpoint) {
       skip({ id, reason: `Docker volume ${v.Name} (driver ${v.Driver}) has no Mountpoint on ${host}: lifeboat copies volumes of the local driver` });
@@ -169,7 +170,7 @@ export function volumesSource(opts: VolumesSourceOptions): BackupSource {
       ctx.progress({ phase: 'finding volumes', bytesDone: 0, itemsDone: 0 });
 
       for (const pv of opts.persistentVolumes ?? []) {
-        const id = `volume:pv/${pv.metadata.name}`;
+        const id = persistentVolumeId(pv.metadata.name);
         const where = locatePersistentVolume(pv, opts.pathMap);
         const claim = pv.spec?.claimRef?.name ? `${pv.spec.claimRef.namespace ?? ''}/${pv.spec.claimRef.name}` : '';
         if ('reason' in where) {

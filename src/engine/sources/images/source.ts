@@ -12,6 +12,7 @@ import { copyFromEngine, inspectEngineImage, type CopiedImage, type CopyProgress
 import { ANNOTATIONS, LayoutWriter, blobPath } from './layout.ts';
 import { canonicalName, parseReference, type ImageReference } from './reference.ts';
 import { RegistryClient, copyFromRegistry, resolveRegistryImage, type RegistryImage } from './registry.ts';
+import { imageId } from '../item-ids.ts';
 
 export interface ImagesSourceOptions {
   /** Registries, extra `images`. */
@@ -59,11 +60,11 @@ async function gatherReferences(opts: ImagesSourceOptions, ctx: JobContext, clie
       ref = parseReference(raw);
     } catch (e) {
       ctx.warn(`image '${raw}' (${origin}): ${errorLine(e)}`);
-      skipped.push({ id: `image:${raw}`, reason: errorLine(e) });
+      skipped.push({ id: imageId(raw), reason: errorLine(e) });
       return;
     }
     const key = canonicalName(ref);
-    if (opts.only && !opts.only(`image:${key}`)) return;
+    if (opts.only && !opts.only(imageId(key))) return;
     const w = byKey.get(key) ?? { ref, key, origins: [] };
     if (!w.origins.includes(origin)) w.origins.push(origin);
     if (engineId && !w.engineId) w.engineId = engineId;
@@ -176,7 +177,7 @@ export async function backupImages(opts: ImagesSourceOptions, ctx: JobContext, s
     let total = 0;
     for (const p of plans) {
       ctx.signal.throwIfAborted();
-      const id = `image:${p.wanted.key}`;
+      const id = imageId(p.wanted.key);
       const origins = p.wanted.origins.join(',');
       if (!p.registry && !p.engine) {
         const reason = `not found: looked in ${p.looked.join('; ')}`;
