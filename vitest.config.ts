@@ -11,7 +11,8 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     fileParallelism: true,
     reporters: ['default'],
-    // Colour on, so the tests can see that NO_COLOR (handled by our theme) really removes it.
-    env: { FORCE_COLOR: '1' },
+    // Colour on, so the tests can see that NO_COLOR (handled by our theme) really removes it; times
+    // shown in UTC, so a screen reads the same on a machine in any zone.
+    env: { FORCE_COLOR: '1', TZ: 'UTC' },
   },
 });

@@ -10,6 +10,7 @@ import type { Theme } from '../components/theme.ts';
 import type { CommandSlot } from './commandSlot.ts';
 import { scopesFor } from './keys.ts';
 import { scopeOf, viewName, type View } from './router.ts';
+import { ClockContext } from './clock.ts';
 import { Screen } from './Screen.tsx';
 import type { TuiServices } from './services.ts';
 import { BackupStore } from './state/backupStore.ts';
@@ -78,8 +79,9 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
   }
   const bodyHeight = height - CHROME_ROWS + 1;
   return (
+    <ClockContext.Provider value={services.now}>
     <Box flexDirection="column" width={columns} height={height}>
-      <Header facts={{ context: services.context, repository: services.repository, newest: data.newest, coverage: data.inventory.value?.coverage, now: Date.now() }} theme={theme} width={columns} />
+      <Header facts={{ context: services.context, repository: services.repository, newest: data.newest, coverage: data.inventory.value?.coverage, now: services.now() }} theme={theme} width={columns} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {dialog ? <ConfirmDialog dialog={dialog} theme={theme} width={columns} /> : null}
         <Box display={dialog ? 'none' : 'flex'} flexDirection="column">
@@ -93,5 +95,6 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
       {prompt ? <PromptLine prompt={prompt} theme={theme} width={columns} /> : <StatusLine message={message} theme={theme} />}
       <Footer mode={mode} scopes={scopes} theme={theme} width={columns} />
     </Box>
+    </ClockContext.Provider>
   );
 }

@@ -77,6 +77,7 @@ export async function engineServices(session: EngineSession): Promise<TuiService
     context: env.kube?.context,
     configFile: env.configFile,
     repository,
+    now: Date.now,
     probe: () => probeEndpoints(endpointsOf(env.config, env.kube, session.env), env.kube),
     loadInventory: async () => {
       const { buildInventory } = await import('../engine/inventory/build.ts');

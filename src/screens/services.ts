@@ -84,6 +84,8 @@ export interface TuiServices {
   configFile?: string;
   /** Where the repository is (a path or a URL), or undefined when none is configured. */
   repository?: string;
+  /** The time now (ms since the epoch); ages on screen are measured against it. */
+  now(): number;
   /** Checks every configured source. */
   probe(): Promise<ProbeResult[]>;
   /** Classifies everything the sources can see (with coverage from the repository). */

@@ -27,6 +27,9 @@ const SEEDS: Seed[] = [
   { group: 'prometheus', kind: 'Prometheus', name: 'prometheus.yml', verdict: 'needs-backup', reason: 'the scrape and alert configuration', source: 'prometheus' },
 ];
 
+/** The fixtures' "now": a day after the newest of OLD_SNAPSHOTS, whatever the date the tests run on. */
+export const NOW = Date.parse('2026-11-25T10:00:00Z');
+
 export function labItems(): InventoryItem[] {
   return SEEDS.map((s) => ({ ...s, id: s.id ?? `${s.group}/${s.kind}/${s.name}` }));
 }
@@ -34,9 +37,9 @@ export function labItems(): InventoryItem[] {
 /** An inventory with coverage from the snapshots that hold everything (after a full backup). */
 export function inventoryOf(items: InventoryItem[], backedUpAt?: { id: string; time: string }): Inventory {
   const needs = items.filter((i) => i.verdict === 'needs-backup');
-  if (backedUpAt) for (const i of needs) i.covered = { snapshot: backedUpAt.id, time: backedUpAt.time, ageMs: Date.now() - Date.parse(backedUpAt.time), stale: false };
+  if (backedUpAt) for (const i of needs) i.covered = { snapshot: backedUpAt.id, time: backedUpAt.time, ageMs: NOW - Date.parse(backedUpAt.time), stale: false };
   const covered = needs.filter((i) => i.covered).length;
-  return { items, coverage: { covered, total: needs.length, ratio: needs.length ? covered / needs.length : 1, stale: 0 }, generatedAt: new Date().toISOString(), warnings: [] };
+  return { items, coverage: { covered, total: needs.length, ratio: needs.length ? covered / needs.length : 1, stale: 0 }, generatedAt: new Date(NOW).toISOString(), warnings: [] };
 }
 
 /** n items over many namespaces, for the windowing tests. */
@@ -106,6 +109,7 @@ export function labServices(opts: { jobs?: () => Job[]; items?: InventoryItem[];
     context: 'lab',
     configFile: '/lab/lifeboat.yaml',
     repository: '/lab/repo',
+    now: () => NOW,
     probe: async () => [],
     loadInventory: async () => inventoryOf(items.map((i) => ({ ...i })), newest),
     listSnapshots: async () => [...snapshots],
@@ -125,7 +129,7 @@ export function labServices(opts: { jobs?: () => Job[]; items?: InventoryItem[];
         const cancelled = results.some((r) => r.status === 'cancelled');
         const summary = summaryOf(results, cancelled ? undefined : `${(++n).toString(16).padStart(8, 'c')}${'0'.repeat(56)}`);
         if (!cancelled) {
-          const time = new Date().toISOString();
+          const time = new Date(NOW).toISOString();
           snapshots.unshift({ id: summary.snapshotId!, shortId: summary.snapshotId!.slice(0, 8), time, tags: [], sources: ['etcd', 'kubernetes'], bytes: 3_000_000, status: summary.status });
           newest = { id: summary.snapshotId!, time };
         }

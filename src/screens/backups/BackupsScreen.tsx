@@ -5,6 +5,7 @@ import { formatAge, formatBytes, formatTime } from '../../components/format.ts';
 import { Table, type Column } from '../../components/Table.tsx';
 import type { Theme } from '../../components/theme.ts';
 import { useCommandHandler, type CommandSlot } from '../commandSlot.ts';
+import { useClock } from '../clock.ts';
 import type { SnapshotSummary } from '../services.ts';
 import { useListNav } from '../state/listNav.ts';
 
@@ -32,7 +33,8 @@ export function BackupsScreen(p: BackupsScreenProps) {
   }, [p.snapshots, p.filter]);
   const tableHeight = Math.max(1, p.height - 2);
   const nav = useListNav(rows.length, tableHeight);
-  const columns = useMemo(() => snapshotColumns(theme), [theme]);
+  const now = useClock();
+  const columns = useMemo(() => snapshotColumns(theme, now), [theme, now]);
   useCommandHandler(p.slot, (command) => {
     if (command === 'open' || command === 'restore') {
       const s = rows[nav.cursor];
@@ -69,10 +71,10 @@ function searchText(s: SnapshotSummary): string {
   return `${s.shortId} ${s.time} ${s.status} ${s.sources.join(' ')} ${s.tags.join(' ')} ${s.hostname ?? ''}`.toLowerCase();
 }
 
-function snapshotColumns(theme: Theme): Column<SnapshotSummary>[] {
+function snapshotColumns(theme: Theme, now: () => number): Column<SnapshotSummary>[] {
   return [
     { title: 'time', cell: (s) => formatTime(s.time).slice(5) }, // MM-DD HH:MM; the age column gives the rest
-    { title: 'age', cell: (s) => formatAge(Date.now() - Date.parse(s.time)) },
+    { title: 'age', cell: (s) => formatAge(now() - Date.parse(s.time)) },
     { title: 'id', cell: (s) => s.shortId },
     { title: 'status', cell: (s) => (s.status === 'complete' ? `${theme.glyph.ok} complete` : `${theme.glyph.warn} PARTIAL`) },
     { title: 'size', cell: (s) => formatBytes(s.bytes) },

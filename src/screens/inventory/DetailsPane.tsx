@@ -10,7 +10,7 @@ export const DETAILS_HEIGHT = 4;
  * Why, for the row under the cursor: the verdict with its reason in full, then coverage and the
  * source that captures it. A fixed height, so moving the cursor never shifts the table.
  */
-export function DetailsPane({ row, summary, theme, width }: { row?: InventoryRow; summary: string; theme: Theme; width: number }) {
+export function DetailsPane({ row, summary, now, theme, width }: { row?: InventoryRow; summary: string; now: number; theme: Theme; width: number }) {
   const r = theme.glyph.rule;
   const rule = `${r}${r} why ${r.repeat(Math.max(0, width - summary.length - 9))} ${summary} ${r}`;
   const lines: string[] = [];
@@ -21,7 +21,7 @@ export function DetailsPane({ row, summary, theme, width }: { row?: InventoryRow
     lines.push(`  why: ${item.reason}`);
     const source = item.source ? `captured by the ${item.source} job` : 'no backup job captures it';
     const details = Object.entries(item.details ?? {}).map(([k, v]) => ` · ${k}=${v}`).join('');
-    lines.push(`  ${item.verdict === 'skippable' ? 'not backed up on purpose' : coverageNote(item, Date.now())} · ${source}${details}`);
+    lines.push(`  ${item.verdict === 'skippable' ? 'not backed up on purpose' : coverageNote(item, now)} · ${source}${details}`);
   }
   return (
     <Box flexDirection="column" height={DETAILS_HEIGHT}>

@@ -5,6 +5,7 @@ import { TitleBar } from '../../components/Header.tsx';
 import { formatCount } from '../../components/format.ts';
 import { Table, type Column } from '../../components/Table.tsx';
 import type { Theme } from '../../components/theme.ts';
+import { useClock } from '../clock.ts';
 import { useCommandHandler, type CommandSlot } from '../commandSlot.ts';
 import { useListNav } from '../state/listNav.ts';
 import { DetailsPane, DETAILS_HEIGHT } from './DetailsPane.tsx';
@@ -31,7 +32,8 @@ export interface InventoryScreenProps {
 export function InventoryScreen(p: InventoryScreenProps) {
   const { theme } = p;
   const [hideSkippable, setHideSkippable] = useState(false);
-  const all = useMemo(() => inventoryRows(p.inventory?.items ?? [], Date.now()), [p.inventory]);
+  const now = useClock();
+  const all = useMemo(() => inventoryRows(p.inventory?.items ?? [], now()), [p.inventory, now]);
   const rows = useMemo(() => visibleRows(all, { hideSkippable, filter: p.filter }), [all, hideSkippable, p.filter]);
   const tableHeight = Math.max(1, p.height - 2 - DETAILS_HEIGHT);
   const nav = useListNav(rows.length, tableHeight);
@@ -86,7 +88,7 @@ export function InventoryScreen(p: InventoryScreenProps) {
               empty={p.filter ? `nothing matches /${p.filter} (esc clears the filter)` : 'nothing found'}
             />
           </Box>
-          <DetailsPane row={rows[nav.cursor]} summary={summary} theme={theme} width={p.width} />
+          <DetailsPane now={now()} row={rows[nav.cursor]} summary={summary} theme={theme} width={p.width} />
         </>
       )}
     </Box>

@@ -9,6 +9,7 @@ import type { Theme } from '../../components/theme.ts';
 import { planCounts } from '../../engine/restore/format.ts';
 import { RESTORED_FROM_LABEL, type PlanAction } from '../../engine/restore/types.ts';
 import { useCommandHandler, type CommandSlot } from '../commandSlot.ts';
+import { useClock } from '../clock.ts';
 import type { SnapshotSummary } from '../services.ts';
 import { moveDelta } from '../state/listNav.ts';
 import type { RestoreWizard } from '../state/restoreStore.ts';
@@ -127,10 +128,10 @@ export function RestoreScreen(p: RestoreScreenProps) {
   );
 }
 
-function snapshotColumns(theme: Theme): Column<SnapshotSummary>[] {
+function snapshotColumns(theme: Theme, now: () => number): Column<SnapshotSummary>[] {
   return [
     { title: 'time', cell: (x) => formatTime(x.time).slice(5) },
-    { title: 'age', cell: (x) => formatAge(Date.now() - Date.parse(x.time)) },
+    { title: 'age', cell: (x) => formatAge(now() - Date.parse(x.time)) },
     { title: 'id', cell: (x) => x.shortId },
     { title: 'status', cell: (x) => (x.status === 'complete' ? `${theme.glyph.ok} complete` : `${theme.glyph.warn} PARTIAL`) },
     { title: 'size', cell: (x) => formatBytes(x.bytes) },
@@ -139,6 +140,7 @@ function snapshotColumns(theme: Theme): Column<SnapshotSummary>[] {
 }
 
 function SnapshotStep({ s, height, width, theme }: { s: WizardState; height: number; width: number; theme: Theme }) {
+  const now = useClock();
   if (!s.snapshots) return <Text>{s.snapshotsError ? `could not list the snapshots: ${s.snapshotsError}` : `${theme.glyph.pending} listing the snapshots...`}</Text>;
   const h = Math.max(1, height - 3);
   const cursor = cursorOf(s);
@@ -146,7 +148,7 @@ function SnapshotStep({ s, height, width, theme }: { s: WizardState; height: num
     <Box flexDirection="column">
       <Text wrap="truncate">{fit('Which snapshot? Newest first. enter chooses it; esc leaves the wizard.', width)}</Text>
       <Table
-        rows={s.snapshots} columns={snapshotColumns(theme)} cursor={cursor} offset={windowOf(cursor, s.snapshots.length, h)} height={h} width={width} theme={theme}
+        rows={s.snapshots} columns={snapshotColumns(theme, now)} cursor={cursor} offset={windowOf(cursor, s.snapshots.length, h)} height={h} width={width} theme={theme}
         rowKey={(x) => x.id} color={(x) => (x.status === 'partial' ? theme.warn : undefined)} empty="no snapshots yet: back up first (b)"
       />
     </Box>
