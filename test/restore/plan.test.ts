@@ -72,6 +72,9 @@ describe('the restore planner', () => {
     const staticPv = structuredClone(pv.object);
     delete staticPv.metadata.annotations!['pv.kubernetes.io/provisioned-by'];
     expect(skipReason(pv.ref, staticPv)).toBeUndefined();
+    // Its claim stays bound to it by name when the same restore brings the volume back.
+    const kept = cleanObject(pvc.ref, pvc.object, { ...ctx, restoredVolumes: new Set([staticPv.metadata.name]) }).object;
+    expect((kept.spec as any).volumeName).toBe(staticPv.metadata.name);
     const mapped = cleanObject(pv.ref, staticPv, { ...ctx, mappings: { ...noMaps, namespaces: { shop: 'shop-staging' }, storageClasses: { 'lab-hostpath': 'fast' } } });
     expect((mapped.object.spec as any).claimRef).toMatchObject({ namespace: 'shop-staging', name: 'data-postgres-0' });
     expect((mapped.object.spec as any).claimRef.uid).toBeUndefined();
@@ -81,9 +84,19 @@ describe('the restore planner', () => {
     const podClean = cleanObject(pod.ref, pod.object, ctx).object;
     expect((podClean.spec as any).nodeName).toBeUndefined();
     expect(all.filter((o) => o.ref.resource === 'pods' && o.object.metadata.ownerReferences?.length)).toEqual([]);
-    // ServiceAccount token Secrets and the cluster's CA ConfigMap are the target's own.
-    const token = { ...find(all, 'secrets', 'shop', 'api-secrets').object, type: 'kubernetes.io/service-account-token' };
-    expect(skipReason(find(all, 'secrets', 'shop', 'api-secrets').ref, token)).toMatch(/token/);
+    // A user-made ServiceAccount token Secret comes back with its own keys; what the target's token
+    // controller writes (the token, the CA, the namespace, the account's uid) is cleared, and said.
+    const secretRef = find(all, 'secrets', 'shop', 'api-secrets').ref;
+    const token = {
+      metadata: { name: 'ci-token', namespace: 'shop', annotations: { 'kubernetes.io/service-account.name': 'ci', 'kubernetes.io/service-account.uid': 'u-old' } },
+      type: 'kubernetes.io/service-account-token',
+      data: { token: 'ZXlK', 'ca.crt': 'LS0t', namespace: 'c2hvcA==', 'extra.json': 'e30=' },
+    };
+    expect(skipReason(secretRef, token)).toBeUndefined();
+    const tokenClean = cleanObject(secretRef, token, ctx);
+    expect(tokenClean.object.data).toEqual({ 'extra.json': 'e30=' });
+    expect(tokenClean.object.metadata.annotations).toEqual({ 'kubernetes.io/service-account.name': 'ci' });
+    expect(tokenClean.changes.join('\n')).toMatch(/cleared data\.token, data\.ca\.crt, data\.namespace \(the target cluster's token controller writes them/);
     // A Job's controller uid goes, labels and selector both.
     const jobRef = { group: 'batch', version: 'v1', apiVersion: 'batch/v1', resource: 'jobs', kind: 'Job', namespaced: true };
     const job = {
