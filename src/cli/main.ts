@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Command, CommandContext } from './command.ts';
+import { InvalidRequestError } from '../engine/errors.ts';
 import { CliError, EXIT } from './errors.ts';
 import { globalsFrom } from './globals.ts';
 import { helpText } from './help.ts';
@@ -65,6 +66,10 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     if (e instanceof CliError) {
       stderr.write(`lifeboat: ${e.message}\n`);
       return e.exitCode;
+    }
+    if (e instanceof InvalidRequestError) {
+      stderr.write(`lifeboat: ${e.message}\n`);
+      return EXIT.usage;
     }
     const err = e as Error;
     stderr.write(`lifeboat: ${err.message ?? String(e)}\n`);

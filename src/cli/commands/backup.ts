@@ -98,6 +98,9 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
       if (report.snapshot) ctx.out(`snapshot ${report.snapshot.slice(0, 8)} saved (${report.status})`);
     }
     if (report.status === 'cancelled') throw new CliError('backup cancelled: nothing was committed');
+    if (report.status === 'failed') {
+      throw new CliError(`backup failed: no job captured anything, so no snapshot was written (${m.jobs.map((j) => `${j.kind}: ${j.error ?? j.status}`).join('; ')})`);
+    }
     return report.status === 'complete' ? EXIT.ok : EXIT.partial;
   },
 };

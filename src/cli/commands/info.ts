@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { EXIT } from '../errors.ts';
+import { numberFlag } from '../flags.ts';
 
 /** `lifeboat info`: what lifeboat is connected to, and whether each source answers. */
 export const infoCommand: Command = {
@@ -10,13 +11,14 @@ export const infoCommand: Command = {
   async run(ctx) {
     // Loaded here, not at the top: the Kubernetes and Docker clients take a second to load,
     // and `lifeboat --help` should not wait for them.
+    const seconds = numberFlag(ctx.values.timeout, '--timeout', { min: 0.1 }) ?? 3;
     const { loadEnvironment } = await import('../environment.ts');
     const { endpointsOf } = await import('../../engine/environment/endpoints.ts');
     const { probeEndpoints } = await import('../../engine/environment/probe.ts');
     const { repositoryLocation } = await import('../repository-options.ts');
     const env = await loadEnvironment(ctx);
     const endpoints = endpointsOf(env.config, env.kube, ctx.env);
-    const timeoutMs = Math.max(1, Number(ctx.values.timeout ?? 3)) * 1000;
+    const timeoutMs = seconds * 1000;
     const results = await probeEndpoints(endpoints, env.kube, timeoutMs);
     const allOk = results.every((r) => r.ok);
     const repository = repositoryLocation(ctx);

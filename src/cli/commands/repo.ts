@@ -5,8 +5,9 @@ import path from 'node:path';
 import type { Command, CommandContext } from '../command.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
 import { asCliError, openRepository } from '../repository-options.ts';
+import { numberFlag } from '../flags.ts';
 import { checkRepository } from '../../engine/repository/check.ts';
-import { applyPolicy, forgetSnapshots, policyIsEmpty, POLICY_KEYS, type KeepPolicy } from '../../engine/repository/forget.ts';
+import { applyPolicy, DEFAULT_GROUP_BY, forgetSnapshots, GROUP_FIELDS, policyIsEmpty, POLICY_KEYS, type GroupField, type KeepPolicy } from '../../engine/repository/forget.ts';
 import { pruneRepository } from '../../engine/repository/prune.ts';
 import { listPath, walkTree } from '../../engine/repository/reader.ts';
 import type { Repository } from '../../engine/repository/repository.ts';
@@ -213,19 +214,28 @@ function policyFrom(ctx: CommandContext): KeepPolicy {
   for (const k of POLICY_KEYS) {
     const v = ctx.values[`keep-${k}`];
     if (v === undefined) continue;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--keep-${k} needs a whole number, not '${v}'`);
-    p[k] = n;
+    p[k] = numberFlag(v, `--keep-${k}`, { integer: true })!;
   }
   if (policyIsEmpty(p)) throw new UsageError('forget needs a policy, e.g. --keep-last 7 or --keep-daily 7 --keep-weekly 4');
   return p;
+}
+
+function groupByFrom(v: unknown): GroupField[] {
+  if (v === undefined) return DEFAULT_GROUP_BY;
+  const fields = String(v).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of fields) if (!GROUP_FIELDS.includes(f as GroupField)) throw new UsageError(`--group-by takes host, paths and tags (comma-separated, or '' for one group), not '${f}'`);
+  return fields as GroupField[];
 }
 
 const forgetCommand: Command = {
   name: 'forget',
   summary: 'remove snapshots a keep policy does not keep (with --prune, free their data)',
   usage: '--keep-last N --keep-daily N ... [--prune]',
-  options: { ...policyOptions, prune: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  details: `As restic does, snapshots are first grouped by host and paths (--group-by), and the policy
+keeps that many in each group: --keep-last 1 keeps the newest snapshot of every group. A lifeboat
+backup's paths are its sources, so a backup of --only kubernetes is a group of its own.
+--group-by '' makes all snapshots one group.`,
+  options: { ...policyOptions, prune: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'group-by': { type: 'string' } },
   optionHelp: {
     'keep-last': 'keep the N newest snapshots',
     'keep-hourly': 'keep the newest snapshot of each of the last N hours',
@@ -234,18 +244,27 @@ const forgetCommand: Command = {
     'keep-monthly': 'keep the newest snapshot of each of the last N months',
     'keep-yearly': 'keep the newest snapshot of each of the last N years',
     prune: 'then remove the data no snapshot uses',
+    'group-by': "group snapshots by host, paths, tags (comma-separated; default host,paths; '' for one group)",
     'dry-run': 'only print what would be removed',
   },
   async run(ctx) {
     const policy = policyFrom(ctx);
+    const groupBy = groupByFrom(ctx.values['group-by']);
     return withRepo(ctx, async (repo) => {
       const dry = ctx.values['dry-run'] === true;
-      const r = dry ? applyPolicy(await repo.listSnapshots(), policy) : await forgetSnapshots(repo, policy);
+      const r = dry ? applyPolicy(await repo.listSnapshots(), policy, groupBy) : await forgetSnapshots(repo, policy, { groupBy });
       const pruned = ctx.values.prune && !dry ? await pruneRepository(repo) : undefined;
       if (ctx.globals.json) {
-        ctx.json({ keep: r.keep.map((s) => s.id), remove: r.remove.map((s) => s.id), prune: pruned ?? null });
+        ctx.json({ keep: r.keep.map((s) => s.id), remove: r.remove.map((s) => s.id), groupBy, groups: r.groups, prune: pruned ?? null });
       } else {
-        ctx.out(`keep ${r.keep.length} snapshots, ${dry ? 'would remove' : 'removed'} ${r.remove.length}`);
+        const by = groupBy.length ? `grouped by ${groupBy.join(' and ')}` : 'all in one group';
+        ctx.out(`keep ${r.keep.length} snapshots, ${dry ? 'would remove' : 'removed'} ${r.remove.length} (${by}: ${r.groups.length} group${r.groups.length === 1 ? '' : 's'}, the policy applies to each)`);
+        if (r.groups.length > 1) {
+          for (const g of r.groups) {
+            const what = [g.hostname !== undefined ? `host ${g.hostname || '(none)'}` : '', g.paths ? `paths ${g.paths.join(',')}` : '', g.tags ? `tags ${g.tags.join(',') || '(none)'}` : ''].filter(Boolean).join(', ');
+            ctx.out(`  group ${what}: keep ${g.keep}, ${dry ? 'would remove' : 'remove'} ${g.remove}`);
+          }
+        }
         for (const s of r.remove) ctx.out(`  ${dry ? 'would remove' : 'removed'} ${s.id.slice(0, 8)} ${s.time.slice(0, 19)} ${s.paths.join(' ')}`);
         if (pruned) ctx.out(`prune: ${pruned.packsDeleted} packs deleted, ${pruned.packsRewritten} rewritten, ${mib(Math.max(0, pruned.bytesFreed))} freed`);
       }

@@ -1,5 +1,6 @@
 import type { LifeboatConfig } from '../config/schema.ts';
 import { KubeClient } from '../kube/client.ts';
+import { checkFilters } from './check-filters.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { dockerClient } from '../environment/probe.ts';
 import { persistentVolumes, workloadImages } from '../kube/workloads.ts';
@@ -30,6 +31,7 @@ export interface PlanInput {
   /** Only these items, by inventory id (the TUI's marked items); their sources come along. */
   items?: string[];
   filters?: BackupFilters;
+  signal?: AbortSignal;
 }
 
 export interface BackupPlan {
@@ -64,6 +66,12 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
   const wanted = new Set(itemSources ?? (input.only?.length ? input.only : SOURCE_KINDS));
   const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
   const namespaces = filters.namespaces ?? config.cluster?.namespaces;
+  try {
+    await checkFilters(client, { ...filters, namespaces }, input.signal);
+  } catch (e) {
+    client?.close();
+    throw e;
+  }
   const warnings: string[] = [];
   const dockerHost = config.docker?.host ?? input.env.DOCKER_HOST;
   const docker = dockerHost ? dockerClient(dockerHost) : undefined;

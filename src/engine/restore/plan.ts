@@ -10,7 +10,8 @@ import { planImages } from './images.ts';
 import type { Mappings } from './mappings.ts';
 import { planObjects } from './objects-plan.ts';
 import { planPrometheus } from './prometheus.ts';
-import { readSnapshotObjects, type SnapshotObject } from './snapshot-objects.ts';
+import { kindMatches, readSnapshotObjects, type SnapshotObject } from './snapshot-objects.ts';
+import { didYouMean, InvalidRequestError } from '../errors.ts';
 import { DEFAULT_RESTORE_SOURCES, type ObjectAction, type PlanAction, type RestoreOptions, type RestorePlan, type RestoreScope, type RestoreSource, type RestoreTarget } from './types.ts';
 import { planVolumes } from './volumes.ts';
 
@@ -42,6 +43,30 @@ export interface SourcePlanContext {
   signal?: AbortSignal;
 }
 
+/** Kinds and namespaces the scope names must be in the snapshot: a typo would plan nothing, and say nothing. */
+function checkScope(scope: RestoreScope, objects: SnapshotObject[], short: string): void {
+  for (const k of scope.kinds ?? []) {
+    if (objects.some((o) => kindMatches(o.ref, [k]))) continue;
+    const known = objects.flatMap((o) => [o.ref.kind, o.ref.resource]);
+    throw new InvalidRequestError(`snapshot ${short} holds no object of kind '${k}'${didYouMean(k, known)}`);
+  }
+  const namespaces = new Set(objects.flatMap((o) => [o.object.metadata.namespace ?? '', o.ref.resource === 'namespaces' ? o.object.metadata.name : '']).filter(Boolean));
+  for (const ns of scope.namespaces ?? []) {
+    if (!namespaces.has(ns)) throw new InvalidRequestError(`snapshot ${short} holds nothing of namespace '${ns}'${didYouMean(ns, namespaces)}`);
+  }
+}
+
+function describeScope(scope: RestoreScope): string {
+  const parts = [
+    scope.namespaces?.length ? `namespaces ${scope.namespaces.join(', ')}` : '',
+    scope.kinds?.length ? `kinds ${scope.kinds.join(', ')}` : '',
+    scope.names?.length ? `names ${scope.names.join(', ')}` : '',
+    scope.labelSelector ? `selector ${scope.labelSelector}` : '',
+    scope.sources?.length ? `among ${scope.sources.join(', ')}` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
 export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan> {
   const { repo, snapshot } = input;
   const scope = input.scope ?? {};
@@ -54,6 +79,7 @@ export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan>
   if (!manifest) warnings.push(`snapshot ${short} has no lifeboat manifest: only what its folders hold is restored`);
   const mappings: Mappings = { namespaces: options.namespaceMap ?? {}, storageClasses: options.storageClassMap ?? {}, registries: options.registryMap ?? {} };
   const snapshotObjects = sources.has('objects') || sources.has('volumes') || sources.has('images') ? await readSnapshotObjects(repo, snapshot, { signal: input.signal }) : [];
+  if (sources.has('objects')) checkScope(scope, snapshotObjects, short);
   const objectActions = sources.has('objects')
     ? await planObjects({
         objects: snapshotObjects,
@@ -91,6 +117,7 @@ export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan>
   if (sources.has('prometheus')) actions.push(...(await planPrometheus(ctx)));
   if (sources.has('databases')) actions.push(...(await planDatabases(ctx)));
   for (const a of actions) for (const w of a.warnings) warnings.push(w);
+  if (ctx.narrowed && actions.length === 0) throw new InvalidRequestError(`nothing in snapshot ${short} matches ${describeScope(scope)}`);
   return {
     snapshot: { id: snapshot.id, short, time: snapshot.time, hostname: snapshot.hostname ?? '' },
     scope: { ...scope, sources: [...sources] },
