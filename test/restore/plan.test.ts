@@ -1,6 +1,7 @@
 // The planner against the seeded lab cluster: the clean-up rules on real objects read back from a
 // snapshot, a dry run that writes nothing and lists every action, and a clone of `shop` as
 // `shop-staging` beside it, its claim's data in the new volume.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -183,24 +184,28 @@ describe('the restore planner', () => {
     expect(cmNow.metadata.labels?.[RESTORED_FROM_LABEL]).toBe(env.snapshot.id.slice(0, 8));
   });
 
-  it('never shows a Secret value: a changed Secret diffs as a changed hash, in text and in JSON', async () => {
+  it('never shows a Secret value, nor a plain hash of one: a changed Secret diffs as a changed keyed hash, in text and in JSON', async () => {
     const patch = await env.kubectl(['-n', 'shop', 'patch', 'secret', 'postgres-credentials', '--type=merge', '-p', '{"stringData":{"POSTGRES_PASSWORD":"rotated-by-hand"}}']);
     expect(patch.code).toBe(0);
     const secretValues = ['lab-shop-password', 'rotated-by-hand', 'sk_test_lab'];
-    const forbidden = secretValues.flatMap((v) => [v, Buffer.from(v).toString('base64')]);
+    // Nor any hash a guess could be checked against (the value's SHA-256 or SHA-1, in hex, as a prefix).
+    const digests = (v: string) => ['sha256', 'sha1', 'md5'].map((h) => createHash(h).update(v).digest('hex').slice(0, 8));
+    const forbidden = secretValues.flatMap((v) => [v, Buffer.from(v).toString('base64'), ...digests(v)]);
     for (const json of [false, true]) {
       const cli = await lifeboat(['restore', 'latest', '--dry-run', '--namespace', 'shop', '--only', 'objects', ...(json ? ['--json'] : [])], {
         env: { LIFEBOAT_CONFIG: env.lab.configFile },
       });
       expect(cli.code, cli.stderr).toBe(0);
       for (const v of forbidden) expect(cli.stdout + cli.stderr).not.toContain(v);
-      expect(cli.stdout).toMatch(/\(secret: \d+ bytes, sha256 [0-9a-f]{12}\)/);
+      expect(cli.stdout).toMatch(/\(secret: \d+ bytes, keyed hash [0-9a-f]{12}\)/);
     }
     const plan = await planRestore({ repo: env.repo, snapshot: env.snapshot, target: env.target, scope: { namespaces: ['shop'], sources: ['objects'] } });
     const secret = plan.actions.find((a) => a.title === 'Secret shop/postgres-credentials') as ObjectAction;
     expect(secret.reason).toMatch(/differs/);
-    expect(secret.diff).toMatch(/- +POSTGRES_PASSWORD: '\(secret: 15 bytes, sha256 [0-9a-f]{12}\)'/);
-    expect(secret.diff).toMatch(/\+ +POSTGRES_PASSWORD: '\(secret: 17 bytes, sha256 [0-9a-f]{12}\)'/);
+    expect(secret.diff).toMatch(/- +POSTGRES_PASSWORD: '\(secret: 15 bytes, keyed hash [0-9a-f]{12}\)'/);
+    expect(secret.diff).toMatch(/\+ +POSTGRES_PASSWORD: '\(secret: 17 bytes, keyed hash [0-9a-f]{12}\)'/);
+    // Unchanged values keep the same tag on both sides, so only the changed one shows in the diff.
+    expect(secret.diff).not.toMatch(/^[-+] +POSTGRES_USER/m);
     for (const v of forbidden) expect(secret.diff).not.toContain(v);
     // Put it back as it was, for the tests after this one.
     const back = await env.kubectl(['-n', 'shop', 'patch', 'secret', 'postgres-credentials', '--type=merge', '-p', '{"stringData":{"POSTGRES_PASSWORD":"lab-shop-password"}}']);
