@@ -8,6 +8,7 @@ import { planDatabases } from './databases.ts';
 import { planEtcd } from './etcd.ts';
 import { planImages } from './images.ts';
 import type { Mappings } from './mappings.ts';
+import { cloneWarnings } from './clone-warnings.ts';
 import { planObjects } from './objects-plan.ts';
 import { planPrometheus } from './prometheus.ts';
 import { kindMatches, readSnapshotObjects, type SnapshotObject } from './snapshot-objects.ts';
@@ -94,6 +95,10 @@ export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan>
   if (sources.has('objects') && objectActions.length && !input.target.kube) warnings.push('objects: no target cluster: name one with --kubeconfig/--target-context, or leave objects out with --only');
   for (const m of Object.keys(mappings.namespaces)) {
     if (scope.namespaces?.length && !scope.namespaces.includes(m)) warnings.push(`--namespace-map names ${m}, which is not among the namespaces restored`);
+  }
+  if (sources.has('objects')) {
+    const written = new Set(objectActions.filter((a) => a.verb !== 'skip').map((a) => a.id));
+    warnings.push(...cloneWarnings(snapshotObjects, mappings, written));
   }
   const ctx: SourcePlanContext = {
     repo,
