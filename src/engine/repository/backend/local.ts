@@ -5,7 +5,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { FILE_TYPES, isId, type Backend, type FileInfo, type FileType } from './backend.ts';
+import { FILE_TYPES, isId, TEMPORARY_RE, type Backend, type FileInfo, type FileType } from './backend.ts';
 
 export function defaultRepositoryFolder(env: NodeJS.ProcessEnv = process.env): string {
   const data = env.XDG_DATA_HOME || path.join(env.HOME || os.homedir(), '.local', 'share');
@@ -110,6 +110,31 @@ export class LocalBackend implements Backend {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+  }
+
+  async listTemporary(): Promise<FileInfo[]> {
+    const out: FileInfo[] = [];
+    for (const type of FILE_TYPES) {
+      const dirs = type === 'data' ? await this.subdirs(this.p('data')) : [this.p(type)];
+      for (const dir of dirs) {
+        let names: string[];
+        try {
+          names = await fsp.readdir(dir);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw e;
+        }
+        for (const n of names) {
+          if (!TEMPORARY_RE.test(n)) continue;
+          try {
+            out.push({ id: path.relative(this.dir, path.join(dir, n)), size: fs.statSync(path.join(dir, n)).size });
+          } catch {
+            // renamed or removed while listing
+          }
+        }
+      }
+    }
+    return out;
   }
 
   async size(name: string): Promise<number> {
