@@ -6,6 +6,7 @@
 import path from 'node:path';
 import yaml from 'js-yaml';
 import type { PrometheusConfig } from '../config/schema.ts';
+import { fetchWithDeadline, requestDeadlineMs } from '../deadline.ts';
 
 export interface ServerPaths {
   configFile?: string;
@@ -14,13 +15,13 @@ export interface ServerPaths {
 }
 
 async function apiData<T>(url: string, apiPath: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<T | undefined> {
-  const res = await fetch(`${url.replace(/\/+$/, '')}${apiPath}`, { signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]) });
+  const res = await fetchWithDeadline(`${url.replace(/\/+$/, '')}${apiPath}`, { signal }, timeoutMs);
   if (!res.ok) return undefined;
   return ((await res.json()) as { data?: T }).data;
 }
 
 /** What `server` says about its files; what it does not answer stays unknown. */
-export async function serverPaths(server: PrometheusConfig, signal?: AbortSignal, timeoutMs = 10_000): Promise<ServerPaths> {
+export async function serverPaths(server: PrometheusConfig, signal?: AbortSignal, timeoutMs = requestDeadlineMs()): Promise<ServerPaths> {
   const out: ServerPaths = { rulePatterns: [...(server.ruleFiles ?? []).map((f) => path.resolve(f))] };
   const flags = await apiData<Record<string, string>>(server.url, '/api/v1/status/flags', signal, timeoutMs).catch(() => undefined);
   out.configFile = flags?.['config.file'] && path.isAbsolute(flags['config.file']) ? path.normalize(flags['config.file']) : undefined;

@@ -10,6 +10,7 @@ import { findPath, listPath } from '../repository/reader.ts';
 import { restoreSnapshot } from '../repository/restore.ts';
 import { Containment, containedDir, unsafeNameReason } from '../repository/contain.ts';
 import { isServerRuleFile, serverPaths } from './prometheus-paths.ts';
+import { fetchWithDeadline } from '../deadline.ts';
 import { SNAPSHOT_PATHS } from '../sources/sink.ts';
 import { prometheusName } from '../sources/prometheus.ts';
 import { applyEach, type ApplyContext } from './apply-context.ts';
@@ -153,7 +154,7 @@ export async function applyPrometheus(job: JobContext, ctx: ApplyContext, action
     }
     let reloaded = '';
     if (a.reload && written) {
-      const res = await job.retry(() => fetch(`${a.reload!.replace(/\/+$/, '')}/-/reload`, { method: 'POST', signal: job.signal }));
+      const res = await job.retry(() => fetchWithDeadline(`${a.reload!.replace(/\/+$/, '')}/-/reload`, { method: 'POST', signal: job.signal }));
       if (!res.ok) throw new Error(`${a.reload}/-/reload answered HTTP ${res.status}: ${(await res.text()).trim().slice(0, 200)} (start Prometheus with --web.enable-lifecycle)`);
       reloaded = ', reloaded';
     }
