@@ -19,7 +19,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** A repository with two backups (a, then b) of small folders; returns its folder and the ids. */
-async function twoBackups(name: string): Promise<{ repo: string; a: string; b: string; data: string }> {
+async function twoBackups(name: string): Promise<{ repo: string; a: string; b: string; data: string; indexOfB: string[] }> {
   const data = path.join(work, `${name}-data`);
   fs.mkdirSync(path.join(data, 'a'), { recursive: true });
   fs.mkdirSync(path.join(data, 'b'), { recursive: true });
@@ -28,8 +28,9 @@ async function twoBackups(name: string): Promise<{ repo: string; a: string; b: s
   const repo = path.join(work, `${name}-repo`);
   must(await lifeboat(['-r', repo, 'repo', 'init']), 'init');
   const a = must(await lifeboat(['-r', repo, 'repo', 'backup-path', path.join(data, 'a')]), 'backup a').stdout.trim();
+  const before = new Set(fs.readdirSync(path.join(repo, 'index')));
   const b = must(await lifeboat(['-r', repo, 'repo', 'backup-path', path.join(data, 'b')]), 'backup b').stdout.trim();
-  return { repo, a, b, data };
+  return { repo, a, b, data, indexOfB: fs.readdirSync(path.join(repo, 'index')).filter((f) => !before.has(f)) };
 }
 
 describe('a damaged snapshot file', () => {
@@ -64,13 +65,19 @@ describe('a damaged snapshot file', () => {
 
 describe('a damaged index file', () => {
   it('check names it and calls its packs unindexed (not litter), prune stops, rebuild-index repairs it as restic rebuild-index does', async () => {
-    const { repo, b, data } = await twoBackups('index');
-    const [index] = fs.readdirSync(path.join(repo, 'index')).sort((x, y) => fs.statSync(path.join(repo, 'index', y)).size - fs.statSync(path.join(repo, 'index', x)).size);
-    const p = path.join(repo, 'index', index!);
+    const { repo, a, b, data, indexOfB } = await twoBackups('index');
+    expect(indexOfB).toHaveLength(1);
+    const index = indexOfB[0]!;
+    const p = path.join(repo, 'index', index);
     const bytes = fs.readFileSync(p);
     bytes[bytes.length - 5] ^= 0xff;
     fs.writeFileSync(p, bytes);
 
+    // Everything else keeps working, naming the damaged file: the other backup (its own index) lists.
+    const list = await lifeboat(['-r', repo, 'repo', 'ls', a, '--recursive']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('one.txt');
+    expect(list.stderr).toContain(`warning: index/${index}`);
     const check = await lifeboat(['-r', repo, 'repo', 'check']);
     expect(check.code).toBe(1);
     expect(check.stdout).toContain(`index ${index}`);
