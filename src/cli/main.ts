@@ -6,6 +6,7 @@ import { globalsFrom } from './globals.ts';
 import { helpText } from './help.ts';
 import { parseCommandLine } from './parse.ts';
 import { commands } from './commands/index.ts';
+import { setRequestDeadline } from '../engine/deadline.ts';
 import { openTui } from './tui.ts';
 
 export interface MainIO {
@@ -43,8 +44,10 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
       stdout.write(helpText(parsed.command, parsed.path) + '\n');
       return EXIT.ok;
     }
+    const globals = globalsFrom(parsed.values, env);
+    setRequestDeadline(globals.requestTimeoutMs);
     const ctx: CommandContext = {
-      globals: globalsFrom(parsed.values, env),
+      globals,
       values: parsed.values,
       positionals: parsed.positionals,
       env,

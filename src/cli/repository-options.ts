@@ -47,6 +47,11 @@ function readPasswordFile(file: string, from: string): string {
   }
 }
 
+/** Names each damaged file the command met and skipped (one warning line each, on stderr). */
+export function reportDamage(ctx: CommandContext, repo: Repository): void {
+  for (const [file, why] of repo.unreadable) ctx.err(`warning: ${file} in ${repo.backend.location} cannot be read: ${why}; 'lifeboat repo check' names all damage`);
+}
+
 /** Turns repository errors into one-line CLI errors (exit 1). */
 export function asCliError(e: unknown): unknown {
   if (e instanceof RepositoryConfigError) return new UsageError(e.message);

@@ -40,7 +40,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
       if (!SOURCE_KINDS.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${SOURCE_KINDS.join(', ')}`);
     }
     const { loadEnvironment } = await import('../environment.ts');
-    const { openRepository } = await import('../repository-options.ts');
+    const { openRepository, reportDamage } = await import('../repository-options.ts');
     const { planBackup, NotConfiguredError } = await import('../../engine/backup/plan.ts');
     const { runBackup } = await import('../../engine/backup/backup.ts');
     const { ProgressPrinter } = await import('../progress-printer.ts');
@@ -82,7 +82,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
       tags: list(ctx.values.tag),
       signal: ctx.signal,
       onEvent: (e) => (ctx.globals.json ? ctx.stdout.write(JSON.stringify(e) + '\n') : printer.handle(e)),
-    }).finally(() => repo.close());
+    }).finally(() => (reportDamage(ctx, repo), repo.close()));
     printer.finish();
     const m = report.manifest;
     if (ctx.globals.json) {

@@ -1,6 +1,30 @@
-import type { Command } from '../command.ts';
+import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../errors.ts';
 import { numberFlag } from '../flags.ts';
+
+/**
+ * Whether the repository opens with the password given: a wrong password is a problem (exit 1),
+ * never passed over; no repository there yet, or no password given, is said as it is.
+ */
+async function checkRepository(ctx: CommandContext): Promise<{ ok: boolean; detail: string }> {
+  const { openRepository, repositoryPassword } = await import('../repository-options.ts');
+  const { RepositoryNotFoundError } = await import('../../engine/repository/errors.ts');
+  try {
+    repositoryPassword(ctx);
+  } catch {
+    return { ok: true, detail: '(password not checked: none given; --password-file or LIFEBOAT_PASSWORD)' };
+  }
+  try {
+    const repo = await openRepository(ctx);
+    const snapshots = (await repo.backend.list('snapshots')).length;
+    await repo.close();
+    return { ok: true, detail: `(opens with the password given; ${snapshots} snapshots)` };
+  } catch (e) {
+    const cause = (e as { cause?: unknown }).cause ?? e;
+    if (cause instanceof RepositoryNotFoundError || /^no repository at /.test((e as Error).message)) return { ok: true, detail: "(no repository there yet: 'lifeboat repo init' makes one)" };
+    return { ok: false, detail: (e as Error).message.split('\n')[0]! };
+  }
+}
 
 /** `lifeboat info`: what lifeboat is connected to, and whether each source answers. */
 export const infoCommand: Command = {
@@ -20,19 +44,21 @@ export const infoCommand: Command = {
     const endpoints = endpointsOf(env.config, env.kube, ctx.env);
     const timeoutMs = seconds * 1000;
     const results = await probeEndpoints(endpoints, env.kube, timeoutMs);
-    const allOk = results.every((r) => r.ok);
     const repository = repositoryLocation(ctx);
+    const repoStatus = await checkRepository(ctx);
+    const allOk = results.every((r) => r.ok) && repoStatus.ok;
     if (ctx.globals.json) {
       ctx.json({
         config: env.configFile ?? null,
         repository,
+        repositoryStatus: repoStatus,
         kubeconfig: env.kube ? { files: env.kube.files, source: env.kube.source, context: env.kube.context, server: env.kube.server } : null,
         sources: results,
       });
       return allOk ? EXIT.ok : EXIT.failed;
     }
     ctx.out(`config:     ${env.configFile ?? '(none: defaults)'}`);
-    ctx.out(`repository: ${repository}`);
+    ctx.out(`repository: ${repository}  ${repoStatus.ok ? '' : 'PROBLEM: '}${repoStatus.detail}`);
     ctx.out(
       env.kube
         ? `kubeconfig: ${env.kube.files.join(':')} (from ${env.kube.source}), context ${env.kube.context}`

@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command, CommandContext } from '../command.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
-import { asCliError, openRepository } from '../repository-options.ts';
+import { asCliError, openRepository, reportDamage } from '../repository-options.ts';
 import { numberFlag } from '../flags.ts';
 import { checkRepository } from '../../engine/repository/check.ts';
 import { applyPolicy, DEFAULT_GROUP_BY, forgetSnapshots, GROUP_FIELDS, policyIsEmpty, POLICY_KEYS, type GroupField, type KeepPolicy } from '../../engine/repository/forget.ts';
 import { pruneRepository } from '../../engine/repository/prune.ts';
+import { rebuildIndex } from '../../engine/repository/rebuild-index.ts';
 import { listPath, walkTree } from '../../engine/repository/reader.ts';
 import type { Repository } from '../../engine/repository/repository.ts';
 import { restoreSnapshot } from '../../engine/repository/restore.ts';
@@ -44,6 +45,7 @@ async function withRepo<T>(ctx: CommandContext, fn: (repo: Repository) => Promis
   } catch (e) {
     throw asCliError(e);
   } finally {
+    reportDamage(ctx, repo);
     await repo.close();
   }
 }
@@ -280,20 +282,38 @@ const pruneCommand: Command = {
     return withRepo(ctx, async (repo) => {
       const r = await pruneRepository(repo);
       if (ctx.globals.json) ctx.json(r);
-      else ctx.out(`${r.packsDeleted} packs deleted, ${r.packsRewritten} rewritten into ${r.packsWritten}, ${r.blobsRemoved} blobs removed, ${mib(Math.max(0, r.bytesFreed))} freed`);
+      else ctx.out(`${r.packsDeleted} packs deleted, ${r.packsRewritten} rewritten into ${r.packsWritten}, ${r.blobsRemoved} blobs removed, ${r.temporaryRemoved} temporary files removed, ${mib(Math.max(0, r.bytesFreed))} freed`);
       return EXIT.ok;
+    });
+  },
+};
+
+const rebuildIndexCommand: Command = {
+  name: 'rebuild-index',
+  summary: "write the index again from the packs' headers (after a damaged or lost index file), as restic rebuild-index",
+  details: `Index files that load are kept in memory; every pack they do not name, or name with another
+size, has its header read; packs they name that are missing are forgotten. New index files replace
+all the old ones. Takes an exclusive lock.`,
+  options: { 'read-all-packs': { type: 'boolean' } },
+  optionHelp: { 'read-all-packs': 'read the header of every pack, ignoring the index files entirely' },
+  async run(ctx) {
+    return withRepo(ctx, async (repo) => {
+      const r = await rebuildIndex(repo, { readAllPacks: ctx.values['read-all-packs'] === true, onProgress: (l) => (ctx.globals.json ? undefined : ctx.err(l)) });
+      if (ctx.globals.json) ctx.json(r);
+      else ctx.out(`indexed ${r.packsIndexed} packs (${r.packsRead} headers read) into ${r.indexesWritten} index files, replacing ${r.indexesRemoved} (${r.invalidIndexes.length} unreadable); ${r.packsMissing.length} missing packs forgotten, ${r.packsUnreadable.length} unreadable packs left out`);
+      return r.packsUnreadable.length || r.packsMissing.length ? EXIT.failed : EXIT.ok;
     });
   },
 };
 
 export const repoCommand: Command = {
   name: 'repo',
-  summary: 'the backup repository (restic format): init, back up a folder, list, restore, check, forget, prune',
+  summary: 'the backup repository (restic format): init, back up a folder, list, restore, check, rebuild the index, forget, prune',
   details: `Repository: -r/--repo, else $LIFEBOAT_REPOSITORY, else repository.url in the config, else
 the lifeboat folder in $XDG_DATA_HOME. Use s3:http://host:port/bucket/prefix for S3
 (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
 Password: --password-file, else $LIFEBOAT_PASSWORD, else repository.passwordFile in the config.
 restic reads the same repository: restic -r LOCATION snapshots.`,
-  subcommands: [initCommand, backupPathCommand, lsCommand, restoreCommand, checkCommand, forgetCommand, pruneCommand],
+  subcommands: [initCommand, backupPathCommand, lsCommand, restoreCommand, checkCommand, rebuildIndexCommand, forgetCommand, pruneCommand],
 };
 

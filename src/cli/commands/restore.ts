@@ -96,7 +96,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       }
     }
     const { loadEnvironment } = await import('../environment.ts');
-    const { openRepository } = await import('../repository-options.ts');
+    const { openRepository, reportDamage } = await import('../repository-options.ts');
     const { restoreTarget } = await import('../../engine/restore/target.ts');
     const { planRestore } = await import('../../engine/restore/plan.ts');
     const { findBackup } = await import('../../engine/backup/find.ts');
@@ -167,6 +167,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       return report.status === 'ok' ? EXIT.ok : EXIT.failed;
     } finally {
       target.close();
+      reportDamage(ctx, repo);
       await repo.close();
     }
   },

@@ -76,13 +76,14 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
   const dockerHost = config.docker?.host ?? input.env.DOCKER_HOST;
   const docker = dockerHost ? dockerClient(dockerHost) : undefined;
   let pvs: PersistentVolume[] = [];
+  let pvsUnknown: string | undefined;
   if (client && wanted.has('volumes')) {
     try {
       const all = (await persistentVolumes(client)) as unknown as PersistentVolume[];
       pvs = namespaces?.length ? all.filter((pv) => namespaces.includes(pv.spec?.claimRef?.namespace ?? '')) : all;
       if (only) pvs = pvs.filter((pv) => only(persistentVolumeId(pv.metadata.name)));
     } catch (e) {
-      warnings.push(`volumes: could not list the cluster's PersistentVolumes: ${(e as Error).message.split('\n')[0]}`);
+      pvsUnknown = (e as Error).message.split('\n')[0];
     }
   }
   const factories: Record<SourceKind, () => BackupSource | undefined> = {
@@ -102,7 +103,7 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
       }),
     etcd: () => (config.etcd?.endpoints?.length ? etcdSource({ endpoints: config.etcd.endpoints, ca: config.etcd.ca, cert: config.etcd.cert, key: config.etcd.key }) : undefined),
     volumes: () =>
-      docker || pvs.length ? volumesSource({ docker, dockerHost, persistentVolumes: pvs, pathMap: config.volumes?.pathMap, only }) : undefined,
+      docker || pvs.length || pvsUnknown ? volumesSource({ docker, dockerHost, persistentVolumes: pvs, persistentVolumesUnknown: pvsUnknown, pathMap: config.volumes?.pathMap, only }) : undefined,
     images: () =>
       docker || client || config.registries?.length || config.images?.length
         ? imagesSource({

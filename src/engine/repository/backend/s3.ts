@@ -1,5 +1,6 @@
 // A repository in an S3 bucket (AWS or any S3-compatible server), in restic's layout under a
 // prefix. An S3 PUT is atomic by itself: an object is either there whole or not at all.
+import { requestDeadlineMs } from '../../deadline.ts';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -90,6 +91,9 @@ export class S3Backend implements Backend {
       forcePathStyle: loc.endpoint !== undefined,
       region: env.AWS_DEFAULT_REGION || env.AWS_REGION || 'us-east-1',
       credentials,
+      // A store that accepts and never answers fails in time (--request-timeout): the socket's
+      // idle deadline, so a large pack that keeps moving is not cut.
+      requestHandler: { connectionTimeout: requestDeadlineMs(), socketTimeout: requestDeadlineMs() },
     });
   }
 
