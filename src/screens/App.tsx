@@ -90,7 +90,7 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
   return (
     <ClockContext.Provider value={services.now}>
     <Box flexDirection="column" width={columns} height={height}>
-      <Header facts={{ context: services.context, repository: services.repository, newest: data.newest, coverage: data.inventory.value?.coverage, now: services.now() }} theme={theme} width={columns} />
+      <Header facts={{ context: services.context, repository: services.repository, newest: data.newest, coverage: data.inventory.value?.coverage, unknown: data.inventory.value?.unobserved?.map((u) => u.source), now: services.now() }} theme={theme} width={columns} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {dialog ? <ConfirmDialog dialog={dialog} theme={theme} width={columns} /> : null}
         <Box display={dialog ? 'none' : 'flex'} flexDirection="column">
