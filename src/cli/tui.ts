@@ -18,7 +18,9 @@ export async function openTui(ctx: CommandContext): Promise<number> {
   let repository: string | undefined;
   try {
     repository = repositoryLocation(ctx);
-  } catch {
+  } catch (e) {
+    // A location lifeboat cannot read is a usage mistake before any screen opens.
+    if (e instanceof UsageError) throw e;
     repository = undefined;
   }
   const services = await engineServices({
