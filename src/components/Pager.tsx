@@ -1,6 +1,6 @@
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { KeyCommand } from '../screens/keys.ts';
+import type { KeyCommand } from './keys.ts';
 import { fit } from './format.ts';
 import type { Theme } from './theme.ts';
 

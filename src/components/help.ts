@@ -1,4 +1,4 @@
-import { KEY_BINDINGS, PROMPT_COMMANDS, type KeyBinding, type Scope } from '../screens/keys.ts';
+import { KEY_BINDINGS, PROMPT_COMMANDS, type KeyBinding, type Scope } from './keys.ts';
 
 // The `?` help, made from the key registry (every binding, grouped by where it works) and the
 // `:` commands; shown in a Pager so it scrolls at 80x24.

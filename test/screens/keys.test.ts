@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandFor, hintsFor, KEY_BINDINGS, keyName, PROMPT_COMMANDS, scopesFor, type Mode } from '../../src/screens/keys.ts';
+import { commandFor, hintsFor, KEY_BINDINGS, keyName, PROMPT_COMMANDS, scopesFor, type Mode } from '../../src/components/keys.ts';
 import { runPromptCommand } from '../../src/screens/router.ts';
 import { helpLines } from '../../src/components/help.ts';
 
