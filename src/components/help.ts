@@ -28,3 +28,16 @@ export function helpLines(bindings: KeyBinding[] = KEY_BINDINGS): string[] {
   for (const c of PROMPT_COMMANDS) out.push(`  ${c.names.map((n) => `:${n}`).join(', ').padEnd(18)} ${c.description}`);
   return out;
 }
+
+/** The key table of README.md: every binding by where it works, then the `:` commands (markdown). */
+export function keyTableMarkdown(bindings: KeyBinding[] = KEY_BINDINGS): string {
+  const cell = (t: string) => t.replace(/\|/g, '\\|');
+  const out = ['| Where | Keys | What |', '| --- | --- | --- |'];
+  for (const s of SECTIONS) {
+    for (const b of bindings.filter((x) => x.scope === s.scope)) {
+      out.push(`| ${s.title} | ${b.keys.map((k) => `\`${k}\``).join(', ')} | ${cell(b.description)} |`);
+    }
+  }
+  for (const c of PROMPT_COMMANDS) out.push(`| Commands | ${c.names.map((n) => `\`:${n}\``).join(', ')} | ${cell(c.description)} |`);
+  return out.join('\n');
+}
