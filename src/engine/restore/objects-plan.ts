@@ -3,6 +3,7 @@
 // target, and given a verb and a reason, in apply order.
 import type { KubeClient, KubeObject } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
+import { forEachLimit } from '../jobs/pool.ts';
 import { collectionPath, discoverResources } from '../kube/discovery.ts';
 import { cleanObject, resourceNameOf, skipReason, type CleanupContext } from './cleanup.ts';
 import { kindNeeds, type SnapshotLookup } from '../kinds/index.ts';
@@ -81,13 +82,6 @@ export interface ObjectPlanInput {
   warnings: string[];
 }
 
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
 /** One action per selected object, in apply order (phase, then namespace and name). */
 export async function planObjects(input: ObjectPlanInput): Promise<ObjectAction[]> {
   const { selected, neededBy } = selectObjects(input.objects, input.scope);
@@ -109,7 +103,7 @@ export async function planObjects(input: ObjectPlanInput): Promise<ObjectAction[
       .flatMap((o) => ((o.object.spec as any)?.versions ?? []).map((v: { name: string }) => `${(o.object.spec as any).group}/${v.name}/${(o.object.spec as any).names?.plural}`)),
   );
   const actions: ObjectAction[] = [];
-  await pool(selected, 8, async (o) => {
+  await forEachLimit(selected, 8, async (o) => {
     input.signal?.throwIfAborted();
     const fromNs = o.object.metadata.namespace;
     const isNamespace = resourceNameOf(o.ref) === 'namespaces';
