@@ -8,7 +8,7 @@ import { CliError, UsageError } from './errors.ts';
 import { loadEnvironmentConfig } from './environment.ts';
 import type { LifeboatConfig } from '../engine/config/schema.ts';
 import { defaultRepositoryFolder } from '../engine/repository/backend/local.ts';
-import { openBackend } from '../engine/repository/backend/location.ts';
+import { locationText, openBackend, parseLocation, type RepositoryLocation } from '../engine/repository/backend/location.ts';
 import { RepositoryConfigError, RepositoryError } from '../engine/repository/errors.ts';
 import { Repository } from '../engine/repository/repository.ts';
 
@@ -16,9 +16,19 @@ function config(ctx: CommandContext): LifeboatConfig {
   return loadEnvironmentConfig(ctx).config;
 }
 
-export function repositoryLocation(ctx: CommandContext): string {
+/** The parsed location; a scheme lifeboat does not read is a usage error (exit 2). */
+export function parsedRepositoryLocation(ctx: CommandContext): RepositoryLocation {
   const loc = ctx.globals.repo ?? (ctx.env.LIFEBOAT_REPOSITORY || undefined) ?? config(ctx).repository?.url ?? defaultRepositoryFolder(ctx.env);
-  return loc.startsWith('s3:') ? loc : path.resolve(ctx.cwd, loc);
+  try {
+    return parseLocation(loc, ctx.cwd);
+  } catch (e) {
+    throw asCliError(e);
+  }
+}
+
+/** The location as printed: an absolute folder or an s3: URL. */
+export function repositoryLocation(ctx: CommandContext): string {
+  return locationText(parsedRepositoryLocation(ctx));
 }
 
 export function repositoryPassword(ctx: CommandContext): string {
@@ -61,9 +71,9 @@ export function asCliError(e: unknown): unknown {
 
 /** Opens (or with `create`, makes) the repository the command line names; errors are one line, exit 1. */
 export async function openRepository(ctx: CommandContext, create = false): Promise<Repository> {
-  const location = repositoryLocation(ctx);
+  const location = parsedRepositoryLocation(ctx);
   const password = repositoryPassword(ctx);
-  const backend = openBackend(location, ctx.env, ctx.cwd);
+  const backend = openBackend(location, ctx.env);
   try {
     return await (create ? Repository.init(backend, password) : Repository.open(backend, password));
   } catch (e) {

@@ -11,14 +11,16 @@ export async function openTui(ctx: CommandContext): Promise<number> {
   const { loadEnvironment } = await import('./environment.ts');
   const { openInventoryInputs } = await import('./inventory-inputs.ts');
   const { openRepository, repositoryLocation } = await import('./repository-options.ts');
-  const { engineServices } = await import('../screens/engineServices.ts');
+  const { engineServices } = await import('./tui-services.ts');
   const { noColorRequested } = await import('../components/theme.ts');
   const { runTui } = await import('../screens/run.tsx');
   const env = await loadEnvironment(ctx);
   let repository: string | undefined;
   try {
     repository = repositoryLocation(ctx);
-  } catch {
+  } catch (e) {
+    // A location lifeboat cannot read is a usage mistake before any screen opens.
+    if (e instanceof UsageError) throw e;
     repository = undefined;
   }
   const services = await engineServices({

@@ -1,6 +1,6 @@
 import React from 'react';
 import { Text } from 'ink';
-import { hintsFor, type KeyFacts, type Mode, type Scope } from '../screens/keys.ts';
+import { hintsFor, type KeyFacts, type Mode, type Scope } from './keys.ts';
 import type { Theme } from './theme.ts';
 
 /** Key hints for what is in front, from the same registry that binds the keys. */

@@ -1,9 +1,23 @@
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { CoverageFigure } from '../engine/inventory/types.ts';
-import type { SnapshotSummary } from '../screens/services.ts';
 import { fit, formatAge, formatPercent } from './format.ts';
 import type { Theme } from './theme.ts';
+
+/** The coverage figure as the header shows it (the inventory's CoverageFigure is one). */
+export interface CoverageFigure {
+  covered: number;
+  total: number;
+  ratio: number;
+  stale: number;
+}
+
+/** The newest snapshot as the header shows it (the screens' SnapshotSummary is one). */
+export interface SnapshotSummary {
+  shortId: string;
+  /** ISO 8601. */
+  time: string;
+  status: 'complete' | 'partial';
+}
 
 /** What the header knows; undefined fields are still loading (or failed, said on the message line). */
 export interface HeaderFacts {

@@ -1,6 +1,6 @@
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { KeyCommand } from '../screens/keys.ts';
+import { keyOf, type KeyCommand } from './keys.ts';
 import { fit } from './format.ts';
 import type { Theme } from './theme.ts';
 
@@ -30,7 +30,7 @@ export function scroll(command: KeyCommand, top: number, lines: number, height: 
 export function Pager({ lines, top, height, width, theme }: { lines: string[]; top: number; height: number; width: number; theme: Theme }) {
   const h = Math.max(1, height - 1);
   const end = Math.min(lines.length, top + h);
-  const where = lines.length <= h ? `${lines.length} lines` : `lines ${top + 1}-${end} of ${lines.length}${end < lines.length ? ' (j/k, ctrl-f/ctrl-b)' : ' (end)'}`;
+  const where = lines.length <= h ? `${lines.length} lines` : `lines ${top + 1}-${end} of ${lines.length}${end < lines.length ? ` (${keyOf('down', 'list')}/${keyOf('up', 'list')}, ${keyOf('pageDown', 'list')}/${keyOf('pageUp', 'list')})` : ' (end)'}`;
   return (
     <Box flexDirection="column">
       {lines.slice(top, end).map((l, i) => (

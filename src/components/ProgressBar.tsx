@@ -1,6 +1,5 @@
 import React from 'react';
 import { Text } from 'ink';
-import type { JobView } from '../screens/state/backupStore.ts';
 import { fit, formatBytesShort, formatCount, formatDuration, formatPercent } from './format.ts';
 import type { Theme } from './theme.ts';
 import { useTick } from './ticker.ts';
@@ -8,6 +7,17 @@ import { useTick } from './ticker.ts';
 // One job's line: status word, title, a text bar with the percentage, bytes or items done of the
 // total, rate and ETA. With no total the bar is indeterminate: a block walks along it, driven by
 // the one shared ticker, and the line says "?" rather than guess a percentage.
+
+/** What a bar shows of a job (the backup store's JobView is one): the component's own shape, so it needs no screen. */
+export interface JobView {
+  title: string;
+  status: 'pending' | 'running' | 'ok' | 'failed' | 'cancelled';
+  counts: { bytesDone: number; bytesTotal?: number; itemsDone: number; itemsTotal?: number };
+  bytesPerSecond: number;
+  itemsPerSecond: number;
+  /** Seconds left; undefined while no total or no rate is known. */
+  eta?: number;
+}
 
 const STATUS: Record<JobView['status'], { word: string; glyph: keyof Theme['glyph']; level?: 'ok' | 'warn' | 'danger' | 'dim' }> = {
   pending: { word: 'waiting', glyph: 'pending', level: 'dim' },

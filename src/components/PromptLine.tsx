@@ -1,6 +1,7 @@
 import React from 'react';
 import { Text } from 'ink';
 import type { Theme } from './theme.ts';
+import { keyOf, PROMPT_COMMANDS } from './keys.ts';
 
 /** What is being typed after `:` or `/`. */
 export interface Prompt {
@@ -13,7 +14,7 @@ export interface Prompt {
  * table; one line fewer matters at 80x24). The block after the text stands for the cursor.
  */
 export function PromptLine({ prompt, theme, width }: { prompt: Prompt; theme: Theme; width: number }) {
-  const hint = prompt.kind === ':' ? 'inventory backups backup restore quit' : 'type to filter, enter applies, esc clears';
+  const hint = prompt.kind === ':' ? PROMPT_COMMANDS.filter((c) => c.hinted).map((c) => c.names[0]).join(' ') : `type to filter, ${keyOf('submit', 'prompt')} applies, ${keyOf('dismiss', 'prompt')} clears`;
   const text = `${prompt.kind}${prompt.text}`;
   const room = width - text.length - 4;
   return (

@@ -39,8 +39,3 @@ export function makeTheme(opts: { noColor: boolean; ascii?: boolean }): Theme {
 export function noColorRequested(env: NodeJS.ProcessEnv, flag = false): boolean {
   return flag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb' || env.FORCE_COLOR === '0';
 }
-
-/** The colour for a status level: a word or glyph always goes with it. */
-export function levelColor(theme: Theme, level: 'ok' | 'warn' | 'danger' | 'dim' | undefined): string | undefined {
-  return level ? theme[level] : undefined;
-}

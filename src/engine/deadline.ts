@@ -54,21 +54,6 @@ export async function fetchWithDeadline(url: string | URL, init: RequestInit & {
   }
 }
 
-/** Runs `fn` with the deadline: resolves as it does, or rejects with a DeadlineError in time. */
-export function withDeadline<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, opts: { signal?: AbortSignal; ms?: number } = {}): Promise<T> {
-  const ms = opts.ms ?? requestMs;
-  const signal = deadlineSignal(what, opts.signal, ms);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    fn(signal).then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(signal.aborted ? signal.reason : e)),
-    );
-  });
-}
-
 /**
  * The items of `source`, failing with a DeadlineError when none arrives for `ms` (an idle
  * deadline for streams); `onIdle` is called first so the stream can be cancelled.

@@ -8,7 +8,7 @@ import { StatusLine, type Message } from '../components/StatusLine.tsx';
 import { TooSmall, tooSmall } from '../components/TooSmall.tsx';
 import type { Theme } from '../components/theme.ts';
 import type { CommandSlot } from './commandSlot.ts';
-import { scopesFor } from './keys.ts';
+import { scopesFor } from '../components/keys.ts';
 import { scopeOf, viewName, type View } from './router.ts';
 import { ClockContext } from './clock.ts';
 import { Screen } from './Screen.tsx';

@@ -1,5 +1,5 @@
 import { useLayoutEffect } from 'react';
-import type { KeyCommand } from './keys.ts';
+import type { KeyCommand } from '../components/keys.ts';
 
 // One owner of stdin: the shell reads every key and resolves it through the registry, then offers
 // the command to the screen in front through this slot before acting on it itself.

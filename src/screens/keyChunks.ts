@@ -1,4 +1,4 @@
-import type { InkKey } from './keys.ts';
+import type { InkKey } from '../components/keys.ts';
 
 /** One key of a chunk, as Ink would have given it had it come alone. */
 export interface ChunkKey {

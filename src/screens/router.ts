@@ -1,5 +1,5 @@
 import type { Message } from '../components/StatusLine.tsx';
-import type { Scope } from './keys.ts';
+import type { Scope } from '../components/keys.ts';
 
 // The view stack (k9s PageStack): `:` commands replace it, enter pushes a drill-in, esc pops.
 // Crumbs are the names of the views underneath.

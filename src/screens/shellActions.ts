@@ -1,6 +1,7 @@
 import type { Dialog } from '../components/ConfirmDialog.tsx';
 import type { Message } from '../components/StatusLine.tsx';
 import { plural } from '../components/format.ts';
+import { keyOf } from '../components/keys.ts';
 import type { Inventory } from '../engine/inventory/types.ts';
 import type { View } from './router.ts';
 import type { TuiServices } from './services.ts';
@@ -24,7 +25,7 @@ export interface ShellDeps {
 }
 
 export function askBackup(d: ShellDeps): void {
-  if (d.store.running) return d.setMessage({ level: 'warn', text: 'a backup is already running (:backup shows it)' });
+  if (d.store.running) return d.setMessage({ level: 'warn', text: `a backup is already running (${keyOf('commandMode', 'global')}backup shows it)` });
   const marked = [...d.marks];
   const names = marked.map((id) => d.inventory?.items.find((i) => i.id === id)).map((i, n) => (i ? `${i.kind} ${i.name}` : marked[n]!));
   const needs = d.inventory?.items.filter((i) => i.verdict === 'needs-backup').length;
@@ -42,7 +43,7 @@ export function askBackup(d: ShellDeps): void {
       d.store.start(d.services.startBackup(marked.length ? { items: marked } : {}));
       d.clearMarks();
       d.go({ screen: 'backup' });
-      d.setMessage({ level: 'info', text: `backup started${marked.length ? ` (${plural(marked.length, 'marked item')})` : ''}: c cancels` });
+      d.setMessage({ level: 'info', text: `backup started${marked.length ? ` (${plural(marked.length, 'marked item')})` : ''}: ${keyOf('cancel', 'backup')} cancels` });
     },
   });
 }

@@ -4,7 +4,7 @@ import type { Dialog } from '../components/ConfirmDialog.tsx';
 import type { Prompt } from '../components/PromptLine.tsx';
 import type { CommandSlot } from './commandSlot.ts';
 import { splitChunk } from './keyChunks.ts';
-import { commandFor, keyName, scopesFor, type InkKey, type KeyCommand, type Mode } from './keys.ts';
+import { commandFor, keyName, scopesFor, type InkKey, type KeyCommand, type Mode } from '../components/keys.ts';
 import { filterable, runPromptCommand, scopeOf, type View } from './router.ts';
 import { askBackup, askCancel, askCancelRestore, quit, type ShellDeps } from './shellActions.ts';
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import React from 'react';
 import { afterAll, describe, expect, it } from 'vitest';
 import { App } from '../../src/screens/App.tsx';
@@ -7,15 +8,32 @@ import { renderApp, runCommand } from '../helpers/render.tsx';
 import { gate, labJobs, labServices, OLD_SNAPSHOTS, restoreFixtures } from './fixtures.ts';
 
 // Text captures of every screen at 80x24 without colour, for the README. Each must fit 80x23
-// (the root is rows - 1). With LIFEBOAT_CAPTURES=FILE they are written there too.
+// (the root is rows - 1) and be the capture stored in test/screens/captures/ (a changed screen
+// fails until LIFEBOAT_UPDATE_CAPTURES=1 writes it again, for review in the diff). With
+// LIFEBOAT_CAPTURES=FILE they are written there too, as markdown.
 
+const STORED = path.join(import.meta.dirname, 'captures');
 const captures: [string, string][] = [];
+
+/** What depends on this machine's speed: rates, ETAs and where an indeterminate bar's block is. */
+export function steady(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => (/\/s\b/.test(l) ? l.replace(/\S+\/s +/g, '<rate> ').replace(/ETA \S+/, 'ETA <eta>') : l))
+    .map((l) => (/\] +\? /.test(l) ? l.replace(/\[[█·]+\]/, '[<walking>]') : l))
+    .join('\n');
+}
+
 function keep(name: string, app: ReturnType<typeof renderApp>) {
   const text = app.text().replace(/ +$/gm, '');
   const lines = text.split('\n');
   expect(lines.length, name).toBeLessThanOrEqual(23);
   for (const l of lines) expect(l.length, name).toBeLessThanOrEqual(80);
   captures.push([name, text]);
+  const file = path.join(STORED, `${String(captures.length).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}.txt`);
+  if (process.env.LIFEBOAT_UPDATE_CAPTURES === '1') fs.writeFileSync(file, `${text}\n`);
+  expect(fs.existsSync(file), `${name}: no stored capture ${path.basename(file)} (LIFEBOAT_UPDATE_CAPTURES=1 writes it)`).toBe(true);
+  expect(steady(text), `${name}: differs from ${path.basename(file)}`).toBe(steady(fs.readFileSync(file, 'utf8').replace(/\n$/, '')));
 }
 
 describe('captures at 80x24', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandFor, hintsFor, KEY_BINDINGS, keyName, PROMPT_COMMANDS, scopesFor, type Mode } from '../../src/screens/keys.ts';
+import { commandFor, hintsFor, KEY_BINDINGS, keyName, PROMPT_COMMANDS, scopesFor, type Mode } from '../../src/components/keys.ts';
 import { runPromptCommand } from '../../src/screens/router.ts';
 import { helpLines } from '../../src/components/help.ts';
 
@@ -58,5 +58,15 @@ describe('the key registry', () => {
     expect(runPromptCommand('restore')).toEqual({ go: { screen: 'restore' } });
     expect(runPromptCommand('res')).toEqual({ go: { screen: 'restore' } });
     expect(runPromptCommand('back')).toMatchObject({ message: { level: 'error' } }); // backup or backups: ambiguous
+  });
+});
+
+describe('keys named in prose', () => {
+  it('come from the registry: a rebound command is named by its new key; an unbound one throws', async () => {
+    const { keyOf } = await import('../../src/components/keys.ts');
+    expect([keyOf('open', 'restore'), keyOf('back', 'restore'), keyOf('mark', 'restore'), keyOf('next', 'restore'), keyOf('dismiss', 'text')]).toEqual(['enter', 'esc', 'space', 'n', 'esc']);
+    const rebound = KEY_BINDINGS.map((b) => (b.command === 'next' && b.scope === 'restore' ? { ...b, keys: ['tab'] } : b));
+    expect(keyOf('next', 'restore', rebound)).toBe('tab');
+    expect(() => keyOf('restore', 'inventory')).toThrow(/no key is bound to restore in scope inventory/);
   });
 });

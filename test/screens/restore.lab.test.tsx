@@ -7,7 +7,7 @@ import { dockerClient } from '../../src/engine/environment/probe.ts';
 import { resolveKubeTarget } from '../../src/engine/kube/kubeconfig.ts';
 import { openBackend } from '../../src/engine/repository/backend/location.ts';
 import { Repository } from '../../src/engine/repository/repository.ts';
-import { engineServices } from '../../src/screens/engineServices.ts';
+import { engineServices } from '../../src/cli/tui-services.ts';
 import { renderApp, runCommand } from '../helpers/render.tsx';
 import { restoreTestEnvironment } from '../restore/helpers.ts';
 

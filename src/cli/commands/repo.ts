@@ -310,7 +310,7 @@ export const repoCommand: Command = {
   name: 'repo',
   summary: 'the backup repository (restic format): init, back up a folder, list, restore, check, rebuild the index, forget, prune',
   details: `Repository: -r/--repo, else $LIFEBOAT_REPOSITORY, else repository.url in the config, else
-the lifeboat folder in $XDG_DATA_HOME. Use s3:http://host:port/bucket/prefix for S3
+the lifeboat folder in $XDG_DATA_HOME. A folder is PATH or local:PATH; use s3:http://host:port/bucket/prefix for S3
 (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
 Password: --password-file, else $LIFEBOAT_PASSWORD, else repository.passwordFile in the config.
 restic reads the same repository: restic -r LOCATION snapshots.`,

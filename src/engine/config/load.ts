@@ -59,7 +59,11 @@ function resolvePaths(config: LifeboatConfig, dir: string): LifeboatConfig {
   const abs = (p: string | undefined) => (p === undefined ? p : path.resolve(dir, p.replace(/^~(?=\/)/, os.homedir())));
   if (config.cluster?.kubeconfig) config.cluster.kubeconfig = abs(config.cluster.kubeconfig);
   if (config.repository?.passwordFile) config.repository.passwordFile = abs(config.repository.passwordFile);
-  if (config.repository?.url && !/^[a-z0-9]+:/.test(config.repository.url)) config.repository.url = abs(config.repository.url);
+  // A folder in the config is relative to the config file, with or without restic's local: prefix;
+  // anything else (s3:, an unknown scheme) is left for the location parser to read or refuse.
+  const url = config.repository?.url;
+  if (url?.startsWith('local:') && url.length > 'local:'.length) config.repository!.url = `local:${abs(url.slice('local:'.length))}`;
+  else if (url && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url)) config.repository!.url = abs(url);
   for (const k of ['ca', 'cert', 'key'] as const) if (config.etcd?.[k]) config.etcd[k] = abs(config.etcd[k]);
   for (const r of config.registries ?? []) r.passwordFile = abs(r.passwordFile);
   for (const d of config.databases ?? []) d.passwordFile = abs(d.passwordFile);

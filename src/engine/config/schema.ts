@@ -1,4 +1,4 @@
-// The shape of lifeboat.yaml, as data: the validator walks it, and `lifeboat config` prints it.
+// The shape of lifeboat.yaml, as data: the validator walks it and reports each key by its path.
 // Each leaf is a type tag; a field ending in '?' is optional.
 
 export type Leaf = 'string' | 'number' | 'boolean' | 'duration' | 'string[]';

@@ -10,8 +10,6 @@ export interface Endpoint {
   address: string;
 }
 
-export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
-
 /** Every source the configuration names, in a stable order. */
 export function endpointsOf(config: LifeboatConfig, kube: KubeTarget | undefined, env: NodeJS.ProcessEnv): Endpoint[] {
   const out: Endpoint[] = [];

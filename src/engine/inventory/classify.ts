@@ -1,6 +1,6 @@
 import type { KubeObject } from '../kube/client.ts';
 import { resourceName, type ApiResource } from '../kube/discovery.ts';
-import { skipReason } from '../restore/cleanup.ts';
+import { kindSkipReason } from '../kinds/index.ts';
 import { objectId } from '../sources/kubernetes.ts';
 import type { InventoryItem } from './types.ts';
 import { ETCD_ITEM_ID, databaseId, prometheusItemId } from '../sources/item-ids.ts';
@@ -107,7 +107,7 @@ function kubeItem(resource: ApiResource, obj: KubeObject, custom: Set<string>): 
   };
   // What a restore would not bring back (the cluster makes it again) is skippable, and so not
   // counted in the coverage: the figure is of what a restore restores.
-  const skip = skipReason({ group: resource.group, version: resource.version, apiVersion: resource.groupVersion, resource: resource.resource, kind: resource.kind, namespaced: resource.namespaced }, obj);
+  const skip = kindSkipReason(resourceName(resource), obj);
   if (skip) return { ...base, verdict: 'skippable', reason: skip };
   if (resourceName(resource) === 'pods') {
     return { ...base, verdict: 'at-risk', reason: 'bare Pod: no controller recreates it if it is deleted or its node fails' };

@@ -1,9 +1,12 @@
-/** Runs `fn` over `items` with at most `limit` calls in flight (listing collections, say). */
-export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** Runs `fn` over `items` (in order of start) with at most `limit` calls in flight: the engine's one bounded-parallel helper. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
     }),
   );
 }

@@ -1,84 +1,19 @@
 // What to do with an object the target already has: skip (default), update, or recreate, and
 // when an update would change a field the API server refuses to change, a recreate instead,
 // with a warning. Also what an update must carry over from the live object (assigned addresses,
-// bindings, selectors) so a full replace does not try to change them.
+// bindings, selectors) so a full replace does not try to change them: both per kind, in ../kinds.
 import type { KubeObject } from '../kube/client.ts';
-import { cleanObject, resourceNameOf, type CleanupContext } from './cleanup.ts';
+import { resourceName } from '../kube/discovery.ts';
+import { carryOver as carryOverKind, immutableChanges as immutableOfKind } from '../kinds/index.ts';
+import { cleanObject, type CleanupContext } from './cleanup.ts';
 import { diffObjects } from './diff.ts';
 import { RESTORED_FROM_LABEL, type ExistingPolicy, type ObjectRef, type ObjectVerb } from './types.ts';
 
-const get = (o: unknown, path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
-/** Fields the API server will not change in place, by resource: path and what it is. */
-const IMMUTABLE: Record<string, string[][]> = {
-  services: [['spec', 'clusterIP']],
-  persistentvolumeclaims: [['spec', 'accessModes'], ['spec', 'storageClassName'], ['spec', 'volumeMode'], ['spec', 'selector'], ['spec', 'dataSource']],
-  persistentvolumes: [['spec', 'hostPath'], ['spec', 'local'], ['spec', 'nfs'], ['spec', 'csi'], ['spec', 'volumeMode']],
-  'deployments.apps': [['spec', 'selector']],
-  'replicasets.apps': [['spec', 'selector']],
-  'daemonsets.apps': [['spec', 'selector']],
-  'statefulsets.apps': [['spec', 'selector'], ['spec', 'volumeClaimTemplates'], ['spec', 'serviceName'], ['spec', 'podManagementPolicy']],
-  'jobs.batch': [['spec', 'template'], ['spec', 'completionMode']],
-  'storageclasses.storage.k8s.io': [['provisioner'], ['parameters'], ['reclaimPolicy'], ['volumeBindingMode']],
-  'rolebindings.rbac.authorization.k8s.io': [['roleRef']],
-  'clusterrolebindings.rbac.authorization.k8s.io': [['roleRef']],
-};
-
 /** Immutable fields an update from `live` to `desired` would change, as dotted paths. */
-export function immutableChanges(ref: ObjectRef, live: KubeObject, desired: KubeObject): string[] {
-  const name = resourceNameOf(ref);
-  const out: string[] = [];
-  for (const p of IMMUTABLE[name] ?? []) {
-    const want = get(desired, p);
-    // A field the restore leaves for the cluster to fill (a cleared clusterIP) is no change.
-    if (want === undefined) continue;
-    if (!same(get(live, p), want)) out.push(p.join('.'));
-  }
-  if ((name === 'secrets' || name === 'configmaps') && live.immutable === true) {
-    for (const k of ['data', 'stringData', 'binaryData']) if (!same(live[k], desired[k])) out.push(k);
-  }
-  if (name === 'pods') {
-    // Of a pod's spec only images (and a few scheduling details) may change.
-    const strip = (o: KubeObject) => {
-      const s = structuredClone((o.spec ?? {}) as Record<string, any>);
-      for (const c of [...(s.containers ?? []), ...(s.initContainers ?? [])]) delete c.image;
-      delete s.nodeName;
-      delete s.activeDeadlineSeconds;
-      delete s.tolerations;
-      return s;
-    };
-    if (!same(strip(live), strip(desired))) out.push('spec');
-  }
-  return out;
-}
+export const immutableChanges = (ref: ObjectRef, live: KubeObject, desired: KubeObject): string[] => immutableOfKind(resourceName(ref), live, desired);
 
 /** Fields of the live object an update keeps: what the target cluster assigned. */
-export function carryOver(ref: ObjectRef, live: KubeObject, desired: KubeObject): KubeObject {
-  const out = structuredClone(desired);
-  out.metadata.resourceVersion = live.metadata.resourceVersion;
-  const name = resourceNameOf(ref);
-  const spec = out.spec as Record<string, any> | undefined;
-  const liveSpec = live.spec as Record<string, any> | undefined;
-  if (!spec || !liveSpec) return out;
-  if (name === 'services') {
-    for (const k of ['clusterIP', 'clusterIPs', 'healthCheckNodePort']) if (spec[k] === undefined && liveSpec[k] !== undefined) spec[k] = liveSpec[k];
-    for (const p of spec.ports ?? []) {
-      const lp = (liveSpec.ports ?? []).find((x: { port?: number; protocol?: string }) => x.port === p.port && (x.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
-      if (p.nodePort === undefined && lp?.nodePort !== undefined) p.nodePort = lp.nodePort;
-    }
-  }
-  if (name === 'persistentvolumeclaims' && spec.volumeName === undefined && liveSpec.volumeName) spec.volumeName = liveSpec.volumeName;
-  if (name === 'jobs.batch') {
-    if (spec.selector === undefined) spec.selector = liveSpec.selector;
-    if (spec.template && liveSpec.template?.metadata?.labels) {
-      spec.template.metadata ??= {};
-      spec.template.metadata.labels = { ...liveSpec.template.metadata.labels, ...(spec.template.metadata.labels ?? {}) };
-    }
-  }
-  if (name === 'persistentvolumes' && spec.claimRef && liveSpec.claimRef?.uid && spec.claimRef.name === liveSpec.claimRef.name) spec.claimRef.uid = liveSpec.claimRef.uid;
-  return out;
-}
+export const carryOver = (ref: ObjectRef, live: KubeObject, desired: KubeObject): KubeObject => carryOverKind(resourceName(ref), live, desired);
 
 export interface ExistingDecision {
   verb: ObjectVerb;

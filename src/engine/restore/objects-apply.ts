@@ -8,6 +8,7 @@ import { resourceNameOf } from './cleanup.ts';
 import { carryOver } from './existing.ts';
 import { getLive, objectPath } from './objects-plan.ts';
 import type { ApplyResult, ItemResult, ObjectAction } from './types.ts';
+import { forEachLimit } from '../jobs/pool.ts';
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -112,18 +113,12 @@ export async function applyObjects(ctx: JobContext, actions: ObjectAction[], opt
   for (const phase of phases) {
     const batch = actions.filter((a) => a.phase === phase);
     ctx.progress({ phase: batch[0]!.phaseName });
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(opts.concurrency ?? 8, batch.length) }, async () => {
-        while (next < batch.length) {
-          const a = batch[next++]!;
-          const r = await applyOne(ctx, opts, a);
-          results.push(r);
-          if (r.outcome === 'failed') ctx.warn(`${a.title}: ${r.reason}`);
-          ctx.progress({ itemsDone: results.length });
-        }
-      }),
-    );
+    await forEachLimit(batch, opts.concurrency ?? 8, async (a) => {
+      const r = await applyOne(ctx, opts, a);
+      results.push(r);
+      if (r.outcome === 'failed') ctx.warn(`${a.title}: ${r.reason}`);
+      ctx.progress({ itemsDone: results.length });
+    });
     const crds = batch.filter((a) => resourceNameOf(a.ref) === 'customresourcedefinitions.apiextensions.k8s.io' && a.verb !== 'skip');
     if (crds.length) {
       ctx.progress({ phase: 'waiting for CRDs' });

@@ -3,8 +3,10 @@
 // target, and given a verb and a reason, in apply order.
 import type { KubeClient, KubeObject } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
+import { forEachLimit } from '../jobs/pool.ts';
 import { collectionPath, discoverResources } from '../kube/discovery.ts';
 import { cleanObject, resourceNameOf, skipReason, type CleanupContext } from './cleanup.ts';
+import { kindNeeds, type SnapshotLookup } from '../kinds/index.ts';
 import { decideExisting } from './existing.ts';
 import { mapNamespace, podSpecsOf } from './mappings.ts';
 import { phaseOf } from './order.ts';
@@ -54,16 +56,12 @@ export function selectObjects(objects: SnapshotObject[], scope: RestoreScope): {
     }
   };
   const byName = (resource: string, name: string | undefined) => objects.find((o) => resourceNameOf(o.ref) === resource && o.object.metadata.name === name);
+  const find: SnapshotLookup = (resource, test) => objects.find((o) => resourceNameOf(o.ref) === resource && test(o.object))?.object;
   for (const o of [...selected]) {
     const ns = o.object.metadata.namespace;
     const what = `${o.ref.kind} ${ns ? `${ns}/` : ''}${o.object.metadata.name}`;
     if (o.ref.namespaced && ns) need(byName('namespaces', ns), `the namespace of ${what}`);
-    const spec = o.object.spec as Record<string, any> | undefined;
-    const res = resourceNameOf(o.ref);
-    if (res === 'persistentvolumeclaims') {
-      need(objects.find((p) => resourceNameOf(p.ref) === 'persistentvolumes' && (p.object.spec as any)?.claimRef?.namespace === ns && (p.object.spec as any)?.claimRef?.name === o.object.metadata.name), `the volume of ${what}`);
-    }
-    if (res === 'persistentvolumeclaims' || res === 'persistentvolumes') need(byName('storageclasses.storage.k8s.io', spec?.storageClassName), `the storage class of ${what}`);
+    for (const d of kindNeeds(resourceNameOf(o.ref), o.object, what, find)) need(d.object && objects.find((x) => x.object === d.object), d.as);
     if (o.ref.group && !['apps', 'batch', 'rbac.authorization.k8s.io', 'networking.k8s.io', 'policy', 'autoscaling', 'storage.k8s.io', 'apiextensions.k8s.io'].includes(o.ref.group)) {
       need(
         objects.find((c) => resourceNameOf(c.ref) === 'customresourcedefinitions.apiextensions.k8s.io' && (c.object.spec as any)?.group === o.ref.group && (c.object.spec as any)?.names?.plural === o.ref.resource),
@@ -82,13 +80,6 @@ export interface ObjectPlanInput {
   cleanup: CleanupContext;
   signal?: AbortSignal;
   warnings: string[];
-}
-
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
 }
 
 /** One action per selected object, in apply order (phase, then namespace and name). */
@@ -112,7 +103,7 @@ export async function planObjects(input: ObjectPlanInput): Promise<ObjectAction[
       .flatMap((o) => ((o.object.spec as any)?.versions ?? []).map((v: { name: string }) => `${(o.object.spec as any).group}/${v.name}/${(o.object.spec as any).names?.plural}`)),
   );
   const actions: ObjectAction[] = [];
-  await pool(selected, 8, async (o) => {
+  await forEachLimit(selected, 8, async (o) => {
     input.signal?.throwIfAborted();
     const fromNs = o.object.metadata.namespace;
     const isNamespace = resourceNameOf(o.ref) === 'namespaces';

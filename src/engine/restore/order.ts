@@ -1,53 +1,56 @@
 // The order objects are restored in (Velero's, in spirit): what others refer to comes first, so
 // each object finds what it needs; workloads come late, so their pods start with their claims,
 // accounts, secrets and config there; admission webhooks come last, so they cannot refuse the
-// restore of the objects before them.
+// restore of the objects before them. A kind with a rule module (../kinds) names its phase
+// there; the others are in the table below; unnamed resources go in `other`.
+import { kindRule } from '../kinds/index.ts';
 
-/** Phases by resource name (`resource.group`, kubectl's habit); unnamed resources go in `other`. */
-const PHASES: { name: string; resources: string[] }[] = [
-  { name: 'custom resource definitions', resources: ['customresourcedefinitions.apiextensions.k8s.io'] },
-  { name: 'namespaces', resources: ['namespaces'] },
-  { name: 'storage classes', resources: ['storageclasses.storage.k8s.io', 'priorityclasses.scheduling.k8s.io', 'runtimeclasses.node.k8s.io'] },
-  { name: 'persistent volumes', resources: ['persistentvolumes'] },
-  { name: 'persistent volume claims', resources: ['persistentvolumeclaims'] },
-  { name: 'service accounts', resources: ['serviceaccounts'] },
-  { name: 'secrets', resources: ['secrets'] },
-  { name: 'config maps', resources: ['configmaps'] },
-  { name: 'limits and quotas', resources: ['limitranges', 'resourcequotas'] },
-  {
-    name: 'access control',
-    resources: ['clusterroles.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io', 'roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io'],
-  },
-  { name: 'networking', resources: ['services', 'networkpolicies.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'ingresses.networking.k8s.io'] },
-  { name: 'other', resources: [] },
-  {
-    name: 'workloads',
-    resources: ['deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'replicasets.apps', 'replicationcontrollers', 'jobs.batch', 'cronjobs.batch', 'pods'],
-  },
-  { name: 'autoscaling and disruption budgets', resources: ['horizontalpodautoscalers.autoscaling', 'poddisruptionbudgets.policy'] },
-  {
-    name: 'admission webhooks',
-    resources: [
-      'mutatingwebhookconfigurations.admissionregistration.k8s.io',
-      'validatingwebhookconfigurations.admissionregistration.k8s.io',
-      'validatingadmissionpolicies.admissionregistration.k8s.io',
-      'validatingadmissionpolicybindings.admissionregistration.k8s.io',
-      'apiservices.apiregistration.k8s.io',
-    ],
-  },
-];
+const PHASES = [
+  'custom resource definitions',
+  'namespaces',
+  'storage classes',
+  'persistent volumes',
+  'persistent volume claims',
+  'service accounts',
+  'secrets',
+  'config maps',
+  'limits and quotas',
+  'access control',
+  'networking',
+  'other',
+  'workloads',
+  'autoscaling and disruption budgets',
+  'admission webhooks',
+] as const;
 
-const BY_RESOURCE = new Map(PHASES.flatMap((p, i) => p.resources.map((r) => [r, i] as const)));
-const OTHER = PHASES.findIndex((p) => p.name === 'other');
+export type PhaseName = (typeof PHASES)[number];
 
-export const CRD_PHASE = 0;
+/** The phase of resources that have no rule module of their own. */
+export const PHASE_OF_RESOURCE: Record<string, PhaseName> = {
+  'priorityclasses.scheduling.k8s.io': 'storage classes',
+  'runtimeclasses.node.k8s.io': 'storage classes',
+  serviceaccounts: 'service accounts',
+  limitranges: 'limits and quotas',
+  resourcequotas: 'limits and quotas',
+  'clusterroles.rbac.authorization.k8s.io': 'access control',
+  'roles.rbac.authorization.k8s.io': 'access control',
+  'networkpolicies.networking.k8s.io': 'networking',
+  'ingressclasses.networking.k8s.io': 'networking',
+  'ingresses.networking.k8s.io': 'networking',
+  replicationcontrollers: 'workloads',
+  'cronjobs.batch': 'workloads',
+  'horizontalpodautoscalers.autoscaling': 'autoscaling and disruption budgets',
+  'poddisruptionbudgets.policy': 'autoscaling and disruption budgets',
+  'mutatingwebhookconfigurations.admissionregistration.k8s.io': 'admission webhooks',
+  'validatingwebhookconfigurations.admissionregistration.k8s.io': 'admission webhooks',
+  'validatingadmissionpolicies.admissionregistration.k8s.io': 'admission webhooks',
+  'validatingadmissionpolicybindings.admissionregistration.k8s.io': 'admission webhooks',
+};
 
 /** The phase (its index and name) of a resource named `resource.group` (or `resource` for core). */
 export function phaseOf(resourceName: string): { phase: number; phaseName: string } {
-  const phase = BY_RESOURCE.get(resourceName) ?? OTHER;
-  return { phase, phaseName: PHASES[phase]!.name };
-}
-
-export function phaseNames(): string[] {
-  return PHASES.map((p) => p.name);
+  const name = kindRule(resourceName)?.phase ?? PHASE_OF_RESOURCE[resourceName] ?? 'other';
+  const phase = PHASES.indexOf(name as PhaseName);
+  if (phase < 0) throw new Error(`the kind rule of ${resourceName} names an unknown phase '${name}'`);
+  return { phase, phaseName: name };
 }

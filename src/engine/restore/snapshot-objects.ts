@@ -1,6 +1,7 @@
 // The Kubernetes objects of a snapshot, read back from /kubernetes/<group|core>/<version>/
 // <resource>/<namespace|_cluster>/<name>.yaml, and the scope filters (kinds, names, labels).
 import yaml from 'js-yaml';
+import { forEachLimit } from '../jobs/pool.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { namesResource } from '../kube/discovery.ts';
 import { findPath, readFile, walkTree } from '../repository/reader.ts';
@@ -39,22 +40,15 @@ export async function readSnapshotObjects(repo: Repository, snap: SnapshotInfo, 
     if (e.node.type === 'file' && e.path.endsWith('.yaml')) files.push(e);
   }
   const out: SnapshotObject[] = new Array(files.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(opts.concurrency ?? 16, files.length) }, async () => {
-      while (next < files.length) {
-        const i = next++;
-        opts.signal?.throwIfAborted();
-        const f = files[i]!;
-        const [, , groupDir, version, resource, nsDir] = f.path.split('/') as string[];
-        const group = groupDir === 'core' ? '' : groupDir!;
-        const object = yaml.load((await readWhole(repo, f.node)).toString('utf8')) as KubeObject;
-        const namespaced = nsDir !== '_cluster';
-        const ref: ObjectRef = { group, version: version!, apiVersion: group ? `${group}/${version}` : version!, resource: resource!, kind: object.kind ?? '', namespaced };
-        out[i] = { id: `kubernetes:${f.path.slice(SNAPSHOT_PATHS.kubernetes.length + 1, -'.yaml'.length)}`, path: f.path, ref, object };
-      }
-    }),
-  );
+  await forEachLimit(files, opts.concurrency ?? 16, async (f, i) => {
+    opts.signal?.throwIfAborted();
+    const [, , groupDir, version, resource, nsDir] = f.path.split('/') as string[];
+    const group = groupDir === 'core' ? '' : groupDir!;
+    const object = yaml.load((await readWhole(repo, f.node)).toString('utf8')) as KubeObject;
+    const namespaced = nsDir !== '_cluster';
+    const ref: ObjectRef = { group, version: version!, apiVersion: group ? `${group}/${version}` : version!, resource: resource!, kind: object.kind ?? '', namespaced };
+    out[i] = { id: `kubernetes:${f.path.slice(SNAPSHOT_PATHS.kubernetes.length + 1, -'.yaml'.length)}`, path: f.path, ref, object };
+  });
   return out;
 }
 

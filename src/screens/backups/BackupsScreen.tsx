@@ -8,6 +8,7 @@ import { useCommandHandler, type CommandSlot } from '../commandSlot.ts';
 import { useClock } from '../clock.ts';
 import type { SnapshotSummary } from '../services.ts';
 import { useListNav } from '../state/listNav.ts';
+import { keyOf } from '../../components/keys.ts';
 
 export interface BackupsScreenProps {
   snapshots?: SnapshotSummary[];
@@ -60,7 +61,7 @@ export function BackupsScreen(p: BackupsScreenProps) {
           theme={theme}
           rowKey={(s) => s.id}
           color={(s) => (s.status === 'partial' ? theme.warn : undefined)}
-          empty={p.filter ? `no snapshot matches /${p.filter}` : 'no snapshots yet: press b to back up'}
+          empty={p.filter ? `no snapshot matches /${p.filter}` : `no snapshots yet: press ${keyOf('backup', 'global')} to back up`}
         />
       )}
     </Box>

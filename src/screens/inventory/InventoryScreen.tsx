@@ -10,6 +10,7 @@ import { useCommandHandler, type CommandSlot } from '../commandSlot.ts';
 import { useListNav } from '../state/listNav.ts';
 import { DetailsPane, DETAILS_HEIGHT } from './DetailsPane.tsx';
 import { inventoryRows, verdictCounts, visibleRows, type InventoryRow } from './rows.ts';
+import { keyOf } from '../../components/keys.ts';
 
 export interface InventoryScreenProps {
   inventory?: Inventory;
@@ -85,7 +86,7 @@ export function InventoryScreen(p: InventoryScreenProps) {
               rowKey={(r) => r.item.id}
               marked={(r) => p.marks.has(r.item.id)}
               color={(r) => theme[r.level]}
-              empty={p.filter ? `nothing matches /${p.filter} (esc clears the filter)` : 'nothing found'}
+              empty={p.filter ? `nothing matches /${p.filter} (${keyOf('back', 'global')} clears the filter)` : 'nothing found'}
             />
           </Box>
           <DetailsPane now={now()} row={rows[nav.cursor]} summary={summary} theme={theme} width={p.width} />

@@ -5,6 +5,7 @@ import { Pager, scroll } from '../../components/Pager.tsx';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
 import { Table, type Column } from '../../components/Table.tsx';
 import { fit, formatAge, formatBytes, formatTime, plural } from '../../components/format.ts';
+import { keyOf } from '../../components/keys.ts';
 import type { Theme } from '../../components/theme.ts';
 import { planCounts } from '../../engine/restore/format.ts';
 import { RESTORED_FROM_LABEL, type PlanAction } from '../../engine/restore/types.ts';
@@ -53,7 +54,7 @@ const FIELD_HELP: Record<TargetField, string> = {
   namespaceMap: 'old=new,... e.g. shop=shop-staging',
   storageClassMap: 'old=new,...',
   registryMap: 'old=new,... (images and pod specs)',
-  policy: 'enter: skip, update, recreate',
+  policy: `${keyOf('open', 'restore')}: skip, update, recreate`,
 };
 
 /** The window of a list of `count` rows, `height` high, that shows `cursor`. */
@@ -146,7 +147,7 @@ function SnapshotStep({ s, height, width, theme }: { s: WizardState; height: num
   const cursor = cursorOf(s);
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate">{fit('Which snapshot? Newest first. enter chooses it; esc leaves the wizard.', width)}</Text>
+      <Text wrap="truncate">{fit(`Which snapshot? Newest first. ${keyOf('open', 'restore')} chooses it; ${keyOf('back', 'restore')} leaves the wizard.`, width)}</Text>
       <Table
         rows={s.snapshots} columns={snapshotColumns(theme, now)} cursor={cursor} offset={windowOf(cursor, s.snapshots.length, h)} height={h} width={width} theme={theme}
         rowKey={(x) => x.id} color={(x) => (x.status === 'partial' ? theme.warn : undefined)} empty="no snapshots yet: back up first (b)"
@@ -156,7 +157,7 @@ function SnapshotStep({ s, height, width, theme }: { s: WizardState; height: num
 }
 
 function ScopeStep({ s, snap, height, width, theme }: { s: WizardState; snap?: SnapshotSummary; height: number; width: number; theme: Theme }) {
-  const head = `Snapshot ${s.snapshotId?.slice(0, 8)}${snap ? ` (${formatTime(snap.time)}, ${snap.status})` : ''}. space marks, enter opens, n: on to the target.`;
+  const head = `Snapshot ${s.snapshotId?.slice(0, 8)}${snap ? ` (${formatTime(snap.time)}, ${snap.status})` : ''}. ${keyOf('mark', 'restore')} marks, ${keyOf('open', 'restore')} opens, ${keyOf('next', 'restore')}: on to the target.`;
   if (!s.contents) {
     return (
       <Box flexDirection="column">
@@ -196,7 +197,7 @@ function TargetStep({ s, width, theme }: { s: WizardState; width: number; theme:
   const cursor = cursorOf(s);
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate">{fit('Where to, and how? enter edits a field; n plans the restore (nothing is written).', width)}</Text>
+      <Text wrap="truncate">{fit(`Where to, and how? ${keyOf('open', 'restore')} edits a field; ${keyOf('next', 'restore')} plans the restore (nothing is written).`, width)}</Text>
       <Text> </Text>
       {TARGET_FIELDS.map((f, i) => {
         const at = i === cursor;
@@ -208,7 +209,7 @@ function TargetStep({ s, width, theme }: { s: WizardState; width: number; theme:
             {left}
             {editing ? <Text bold color={theme.accent}>{value}</Text> : fit(value, 24)}
             {editing ? <Text inverse> </Text> : null}
-            <Text color={theme.dim}>{editing ? '  enter keeps, esc drops the edit' : `  ${FIELD_HELP[f]}`}</Text>
+            <Text color={theme.dim}>{editing ? `  ${keyOf('submit', 'text')} keeps, ${keyOf('dismiss', 'text')} drops the edit` : `  ${FIELD_HELP[f]}`}</Text>
           </Text>
         );
       })}
@@ -256,14 +257,14 @@ function ReviewStep({ s, height, width, theme }: { s: WizardState; height: numbe
   ];
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate">{fit(`Into ${s.planned!.context ? `context ${s.planned!.context}` : 'no cluster'}: ${plural(rows.length, 'action')}. enter shows one; n: on to confirm.`, width)}</Text>
+      <Text wrap="truncate">{fit(`Into ${s.planned!.context ? `context ${s.planned!.context}` : 'no cluster'}: ${plural(rows.length, 'action')}. ${keyOf('open', 'restore')} shows one; ${keyOf('next', 'restore')}: on to confirm.`, width)}</Text>
       {counts.map((line, i) => (
         <Text key={i} wrap="truncate">{line}</Text>
       ))}
       {warnings.map((w, i) => (
         <Text key={i} color={theme.warn} wrap="truncate">{fit(`${theme.glyph.warn} ${w}`, width)}</Text>
       ))}
-      {plan.warnings.length > 2 ? <Text color={theme.warn}>{`${theme.glyph.warn} ...and ${plan.warnings.length - 2} more warnings (enter on an action shows its own)`}</Text> : null}
+      {plan.warnings.length > 2 ? <Text color={theme.warn}>{`${theme.glyph.warn} ...and ${plan.warnings.length - 2} more warnings (${keyOf('open', 'restore')} on an action shows its own)`}</Text> : null}
       <Table
         rows={rows} columns={columns} cursor={cursor} offset={windowOf(cursor, rows.length, h)} height={h} width={width} theme={theme}
         rowKey={(a) => a.id} color={(a) => (a.verb === 'skip' ? theme.dim : a.verb === 'recreate' ? theme.warn : undefined)} empty="nothing to do: the plan is empty"
@@ -303,7 +304,7 @@ function ConfirmStep({ s, width, theme }: { s: WizardState; width: number; theme
         <Text key={group} wrap="truncate">{fit(`    ${fit(group, 26)} ${verbsText(verbs)}`, width)}</Text>
       ))}
       <Text> </Text>
-      <Text wrap="truncate">{fit(`Type ${s.planned!.context ? "the target context's name" : "'restore'"} (${word}) and press enter; esc goes back.`, width)}</Text>
+      <Text wrap="truncate">{fit(`Type ${s.planned!.context ? "the target context's name" : "'restore'"} (${word}) and press ${keyOf('submit', 'text')}; ${keyOf('dismiss', 'text')} goes back.`, width)}</Text>
       <Text wrap="truncate">
         <Text bold color={theme.accent}>{`> ${s.confirmText}`}</Text>
         <Text inverse> </Text>
@@ -317,7 +318,7 @@ function RunningStep({ wizard, s, width, theme }: { wizard: RestoreWizard; s: Wi
   const p = useStore(wizard.progress);
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate">{fit(`Restoring snapshot ${s.snapshotId?.slice(0, 8)}${s.planned?.context ? ` into context ${s.planned.context}` : ''}. c or esc cancels (asks first).`, width)}</Text>
+      <Text wrap="truncate">{fit(`Restoring snapshot ${s.snapshotId?.slice(0, 8)}${s.planned?.context ? ` into context ${s.planned.context}` : ''}. ${keyOf('cancel', 'restore')} or ${keyOf('back', 'restore')} cancels (asks first).`, width)}</Text>
       {p.jobs.length === 0 ? <Text>{`${theme.glyph.pending} starting...`}</Text> : null}
       {p.jobs.map((j) => <ProgressBar key={j.id} job={j} width={width} theme={theme} />)}
       {s.cancelling ? <Text color={theme.warn}>{`${theme.glyph.warn} cancelling: stopping the running jobs (what was written stays)...`}</Text> : null}
@@ -337,7 +338,7 @@ function ReportHead({ s, width, theme }: { s: WizardState; width: number; theme:
   return (
     <>
       <Text bold color={theme[level]} wrap="truncate">{fit(`${glyph} restore ${r.status === 'ok' ? 'DONE' : r.status.toUpperCase()}: ${totalsText(t)}`, width)}</Text>
-      <Text color={theme.dim} wrap="truncate">{fit('esc leaves; :restore starts another', width)}</Text>
+      <Text color={theme.dim} wrap="truncate">{fit(`${keyOf('back', 'restore')} leaves; ${keyOf('commandMode', 'global')}restore starts another`, width)}</Text>
     </>
   );
 }
@@ -363,6 +364,6 @@ export function reportLines(s: WizardState): string[] {
   if (r?.status === 'cancelled') out.push('  the restore was cancelled: what was written stays; restore again to finish it');
   if (!r) out.push('  see the reason above; nothing may have been written');
   if (r && (r.totals.created || r.totals.updated || r.totals.recreated)) out.push(`  see what came back: kubectl get all -A -l ${RESTORED_FROM_LABEL}=${short}`);
-  out.push('  back up again once the environment is right: b');
+  out.push(`  back up again once the environment is right: ${keyOf('backup', 'global')}`);
   return out;
 }

@@ -3,6 +3,7 @@ import { parseMapping } from '../../engine/restore/mappings.ts';
 import type { RestoreReport } from '../../engine/restore/restore.ts';
 import { DEFAULT_RESTORE_SOURCES, type ExistingPolicy, type PlanAction, type RestoreSource } from '../../engine/restore/types.ts';
 import type { PlannedRestore, RestoreRequest, SnapshotSummary } from '../services.ts';
+import { keyOf } from '../../components/keys.ts';
 
 // The restore wizard as a pure (state, event) -> state machine, with no React and no I/O:
 // snapshot -> scope -> target -> (planning) -> review (-> diff) -> confirm -> running -> report.
@@ -239,7 +240,7 @@ export function restoreMachine(s: WizardState, e: WizardEvent): WizardState {
     case 'toggle': {
       if (s.step !== 'scope') return s;
       const row = treeRows(s)[cursorOf(s)];
-      if (!row?.markable) return { ...s, error: row ? `${row.label}: open it with enter and mark what is under it` : undefined };
+      if (!row?.markable) return { ...s, error: row ? `${row.label}: open it with ${keyOf('open', 'restore')} and mark what is under it` : undefined };
       let marks = toggle(s.marks, row.id);
       // Marking a namespace or a kind means restoring objects.
       if (row.depth > 0 && marks.includes(row.id) && !marks.includes('source:objects')) marks = [...marks, 'source:objects'];
@@ -296,7 +297,7 @@ function select(s: WizardState): WizardState {
     case 'scope': {
       const row = treeRows(s)[cursorOf(s)];
       if (!row) return s;
-      if (!row.openable) return { ...s, error: row.markable ? 'space marks it; n goes on to the target' : undefined };
+      if (!row.openable) return { ...s, error: row.markable ? `${keyOf('mark', 'restore')} marks it; ${keyOf('next', 'restore')} goes on to the target` : undefined };
       return { ...s, open: toggle(s.open, row.id), error: undefined };
     }
     case 'target': {
@@ -323,7 +324,7 @@ function next(s: WizardState): WizardState {
       return select(s);
     case 'scope':
       if (!s.contents) return s;
-      if (!s.marks.some((m) => m.startsWith('source:'))) return { ...s, error: 'nothing is marked: mark at least one source with space' };
+      if (!s.marks.some((m) => m.startsWith('source:'))) return { ...s, error: `nothing is marked: mark at least one source with ${keyOf('mark', 'restore')}` };
       return { ...s, step: 'target', error: undefined };
     case 'target': {
       if (s.editing) return s;
@@ -359,7 +360,7 @@ function submit(s: WizardState): WizardState {
   }
   if (s.step !== 'confirm' || !s.planned) return s;
   if (s.confirmText !== confirmWord(s)) {
-    return { ...s, confirmText: '', error: `'${s.confirmText}' is not '${confirmWord(s)}': nothing was restored; type the name exactly, or esc to go back` };
+    return { ...s, confirmText: '', error: `'${s.confirmText}' is not '${confirmWord(s)}': nothing was restored; type the name exactly, or ${keyOf('dismiss', 'text')} to go back` };
   }
   return { ...s, step: 'running', confirmText: '', cancelling: false, report: undefined, runError: undefined, error: undefined };
 }

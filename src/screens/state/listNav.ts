@@ -1,5 +1,5 @@
 import { useCallback, useReducer } from 'react';
-import type { KeyCommand } from '../keys.ts';
+import type { KeyCommand } from '../../components/keys.ts';
 
 // The cursor and scroll offset of a windowed list, as a pure function of the key command, the
 // row count and the visible height; the hook keeps it in a reducer and re-clamps when rows or the

@@ -74,14 +74,14 @@ export const KEY_BINDINGS: KeyBinding[] = [
 ];
 
 /** The `:` commands, for the help and for completion of abbreviations. */
-export const PROMPT_COMMANDS: { names: string[]; description: string }[] = [
-  { names: ['inventory', 'inv'], description: 'what needs a backup, what is covered, what is at risk' },
-  { names: ['backups', 'snapshots'], description: 'the snapshots in the repository' },
-  { names: ['backup'], description: 'the backup screen: live progress and the summary' },
+export const PROMPT_COMMANDS: { names: string[]; description: string; /** Named on the `:` prompt line. */ hinted?: boolean }[] = [
+  { names: ['inventory', 'inv'], description: 'what needs a backup, what is covered, what is at risk', hinted: true },
+  { names: ['backups', 'snapshots'], description: 'the snapshots in the repository', hinted: true },
+  { names: ['backup'], description: 'the backup screen: live progress and the summary', hinted: true },
   { names: ['sources'], description: 'what lifeboat is connected to' },
-  { names: ['restore'], description: 'the restore wizard: snapshot, what, where, plan, confirm, progress, report' },
+  { names: ['restore'], description: 'the restore wizard: snapshot, what, where, plan, confirm, progress, report', hinted: true },
   { names: ['help'], description: 'this help' },
-  { names: ['quit', 'q'], description: 'quit lifeboat' },
+  { names: ['quit', 'q'], description: 'quit lifeboat', hinted: true },
 ];
 
 /** The scopes a screen's keys come from, most specific first. */
@@ -102,12 +102,25 @@ export function commandFor(name: string, mode: Mode, scopes: Scope[], bindings: 
 
 const SHORT: Record<string, string> = { escape: 'esc', enter: 'enter', space: 'space' };
 
+/** How hints and prose name a key: `esc`, `enter`, `j`. */
+export const keyLabel = (key: string): string => SHORT[key] ?? key;
+
+/**
+ * The key bound to a command in a scope, as prose names it ("enter chooses it"), so a hint
+ * written in a sentence follows the registry. A command that is not bound there is a bug: thrown.
+ */
+export function keyOf(command: KeyCommand, scope: Scope, bindings: KeyBinding[] = KEY_BINDINGS): string {
+  const b = bindings.find((x) => x.command === command && x.scope === scope);
+  if (!b) throw new Error(`no key is bound to ${command} in scope ${scope}`);
+  return keyLabel(b.keys[0]!);
+}
+
 /** Footer hints for what is in front: `<j/k>move`-style pairs, the screen's own first. */
 export function hintsFor(mode: Mode, scopes: Scope[], facts: KeyFacts = {}, bindings: KeyBinding[] = KEY_BINDINGS): string[] {
   return scopes.flatMap((s) =>
     bindings
       .filter((b) => b.scope === s && b.modes.includes(mode) && b.hint && (!b.when || facts[b.when]))
-      .map((b) => `<${b.hintKey ?? SHORT[b.keys[0]!] ?? b.keys[0]}>${b.hint}`),
+      .map((b) => `<${b.hintKey ?? keyLabel(b.keys[0]!)}>${b.hint}`),
   );
 }
 

@@ -6,8 +6,8 @@ import type { KubeTarget } from '../engine/kube/kubeconfig.ts';
 import type { Repository } from '../engine/repository/repository.ts';
 import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
 import { SOURCE_KINDS, type SourceKind } from '../engine/sources/types.ts';
-import { backupRun, summaryOf } from './backupRun.ts';
-import type { SnapshotSummary, TuiServices } from './services.ts';
+import { backupRun, summaryOf } from '../screens/backupRun.ts';
+import type { SnapshotSummary, TuiServices } from '../screens/services.ts';
 import { LIFEBOAT_VERSION } from '../engine/version.ts';
 
 // TuiServices over the real engine, for `lifeboat` with no subcommand. Each call opens what it
