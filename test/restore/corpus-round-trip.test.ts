@@ -133,5 +133,5 @@ describe('the corpus round trip', () => {
       const spec = after.get(keyOf(claim))!.spec as { volumeName?: string };
       expect(spec.volumeName, keyOf(claim)).toBe((claim.object.spec as { volumeName: string }).volumeName);
     }
-  });
+  }, 600_000); // a whole application set applied, backed up, deleted and restored: minutes on a loaded 2-core machine
 });
