@@ -1,7 +1,13 @@
 // zstd, as restic 0.14 uses it in repository version 2: blobs are single zstd frames; unpacked
 // files (index, snapshots, locks) are the byte 2 followed by a zstd frame, while a plaintext that
 // starts with `{` or `[` is uncompressed JSON (version 1 files).
-import { Compressor, decompress } from 'zstd-napi';
+import { createRequire } from 'node:module';
+import type { Compressor } from 'zstd-napi';
+
+// The addon loads on first use: a command that compresses nothing (`--help`) does not pay for it.
+type Zstd = typeof import('zstd-napi');
+let zstdLib: Zstd | undefined;
+const zstd = (): Zstd => (zstdLib ??= createRequire(import.meta.url)('zstd-napi') as Zstd);
 import { IntegrityError } from './errors.ts';
 
 /** zstd level for blobs and files: 3 is close to restic's "auto". */
@@ -12,7 +18,7 @@ const compressors = new Map<number, Compressor>();
 export function zstdCompress(data: Uint8Array, level = DEFAULT_LEVEL): Buffer {
   let c = compressors.get(level);
   if (!c) {
-    c = new Compressor();
+    c = new (zstd().Compressor)();
     c.setParameters({ compressionLevel: level, checksumFlag: false, contentSizeFlag: true });
     compressors.set(level, c);
   }
@@ -20,7 +26,7 @@ export function zstdCompress(data: Uint8Array, level = DEFAULT_LEVEL): Buffer {
 }
 
 export function zstdDecompress(data: Uint8Array, expectedLength?: number): Buffer {
-  const out = decompress(data);
+  const out = zstd().decompress(data);
   if (expectedLength !== undefined && out.length !== expectedLength) {
     throw new IntegrityError(`decompressed ${out.length} bytes where the index says ${expectedLength}`);
   }
