@@ -58,10 +58,36 @@ export function worthCompressing(data: Uint8Array): boolean {
   return zstdCompress(sample, 1).length < n * 0.97;
 }
 
-/** A blob's stored plaintext: zstd when it is worth it and shrinks, else the bytes as they are. */
+// Blobs compress into one scratch buffer per thread, reused: a fresh compressBound-sized buffer
+// per blob (and a trimmed copy of it) is what made a backup's memory several times its live data.
+type Binding = typeof import('zstd-napi/binding.js');
+let binding: Binding | undefined;
+const blobContexts = new Map<number, InstanceType<Binding['CCtx']>>();
+let scratch: Buffer | undefined;
+
+function blobCompress(data: Uint8Array, level: number): Buffer {
+  binding ??= createRequire(import.meta.url)('zstd-napi/binding.js') as Binding;
+  let cctx = blobContexts.get(level);
+  if (!cctx) {
+    cctx = new binding.CCtx();
+    cctx.setParameter(binding.CParameter.compressionLevel, level);
+    cctx.setParameter(binding.CParameter.checksumFlag, 0);
+    cctx.setParameter(binding.CParameter.contentSizeFlag, 1);
+    blobContexts.set(level, cctx);
+  }
+  const bound = binding.compressBound(data.length);
+  if (!scratch || scratch.length < bound) scratch = Buffer.allocUnsafeSlow(Math.max(bound, binding.compressBound(8 * 1024 * 1024)));
+  const n = cctx.compress2(scratch, data);
+  return scratch.subarray(0, n);
+}
+
+/**
+ * A blob's stored plaintext: zstd when it is worth it and shrinks, else the bytes as they are.
+ * A compressed plaintext lives in this thread's scratch buffer: seal it before the next call.
+ */
 export function compressBlob(data: Uint8Array, level: number): { plain: Uint8Array; uncompressedLength: number } {
   if (level > 0 && worthCompressing(data)) {
-    const c = zstdCompress(data, level);
+    const c = blobCompress(data, level);
     if (c.length < data.length) return { plain: c, uncompressedLength: data.length };
   }
   return { plain: data, uncompressedLength: 0 };
