@@ -188,6 +188,11 @@ export function mixedDataset(sizeMiB: number): Dataset {
     for (let i = 0; small < share(0.05); i++) small += put(`home/docs/${i % 60}/note${i}.txt`, Array.from({ length: 5 + r.int(120) }, (_, k) => logLine(r, k)).join(''));
     fs.writeFileSync(done, '');
   }
+  return { dir, ...treeSize(dir) };
+}
+
+/** The bytes and regular files under `dir` (the generator's completion mark left out). */
+export function treeSize(dir: string): { bytes: number; files: number } {
   let bytes = 0;
   let files = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
@@ -196,5 +201,5 @@ export function mixedDataset(sizeMiB: number): Dataset {
       files++;
     }
   }
-  return { dir, bytes, files };
+  return { bytes, files };
 }

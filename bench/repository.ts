@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mixedDataset } from './dataset.ts';
+import { mixedDataset, treeSize as tree } from './dataset.ts';
 
 const args = process.argv.slice(2);
 const sizeMiB = Number(args[args.indexOf('--size-mib') + 1] || 400) || 400;
@@ -47,18 +47,6 @@ async function best(n: number, cmd: string, argv: string[], env: NodeJS.ProcessE
     if (!b || t.seconds < b.seconds) b = t;
   }
   return b!;
-}
-
-function tree(dir: string): { bytes: number; files: number } {
-  let bytes = 0;
-  let files = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name !== '.complete') {
-      bytes += fs.statSync(path.join(e.parentPath, e.name)).size;
-      files++;
-    }
-  }
-  return { bytes, files };
 }
 
 const rows: string[][] = [];
