@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // Tests spawn bin/lifeboat.js, which runs dist/: build it first, so it is never stale.
+    globalSetup: ['test/helpers/build-dist.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

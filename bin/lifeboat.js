@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// The lifeboat command. The sources are TypeScript run through tsx, so `npm ci` alone
-// leaves a working command (no build step to forget).
-import { register } from 'tsx/esm/api';
+// The lifeboat command: runs the compiled JavaScript in dist/ (built by `npm ci` through
+// `prepare`, by `npm test`, and by `npm run build`), so no TypeScript compiler runs at start.
+import fs from 'node:fs';
 
-register();
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!fs.existsSync(entry)) {
+  process.stderr.write("lifeboat: not built (dist/cli/main.js is missing): run 'npm run build' in lifeboat's folder (npm ci does it)\n");
+  process.exit(2);
+}
 // `lifeboat snapshots | head`: a reader that goes away is not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => {
@@ -24,5 +28,5 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     }, 1500).unref();
   });
 }
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

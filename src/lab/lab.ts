@@ -141,7 +141,7 @@ function startReaper(dir: string, owner: number): number {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const runTs = path.resolve(here, '..', '..', 'bin', 'run-ts.js');
   const log = fs.openSync(path.join(dir, 'reaper.log'), 'a');
-  const child = spawn(process.execPath, [runTs, path.join(here, 'reaper.ts'), String(owner), dir], {
+  const child = spawn(process.execPath, [runTs, path.join(here, import.meta.url.endsWith('.js') ? 'reaper.js' : 'reaper.ts'), String(owner), dir], {
     detached: true,
     stdio: ['ignore', log, log],
   });

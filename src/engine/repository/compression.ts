@@ -1,7 +1,13 @@
 // zstd, as restic 0.14 uses it in repository version 2: blobs are single zstd frames; unpacked
 // files (index, snapshots, locks) are the byte 2 followed by a zstd frame, while a plaintext that
 // starts with `{` or `[` is uncompressed JSON (version 1 files).
-import { Compressor, decompress } from 'zstd-napi';
+import { createRequire } from 'node:module';
+import type { Compressor } from 'zstd-napi';
+
+// The addon loads on first use: a command that compresses nothing (`--help`) does not pay for it.
+type Zstd = typeof import('zstd-napi');
+let zstdLib: Zstd | undefined;
+const zstd = (): Zstd => (zstdLib ??= createRequire(import.meta.url)('zstd-napi') as Zstd);
 import { IntegrityError } from './errors.ts';
 
 /** zstd level for blobs and files: 3 is close to restic's "auto". */
@@ -12,7 +18,7 @@ const compressors = new Map<number, Compressor>();
 export function zstdCompress(data: Uint8Array, level = DEFAULT_LEVEL): Buffer {
   let c = compressors.get(level);
   if (!c) {
-    c = new Compressor();
+    c = new (zstd().Compressor)();
     c.setParameters({ compressionLevel: level, checksumFlag: false, contentSizeFlag: true });
     compressors.set(level, c);
   }
@@ -20,7 +26,7 @@ export function zstdCompress(data: Uint8Array, level = DEFAULT_LEVEL): Buffer {
 }
 
 export function zstdDecompress(data: Uint8Array, expectedLength?: number): Buffer {
-  const out = decompress(data);
+  const out = zstd().decompress(data);
   if (expectedLength !== undefined && out.length !== expectedLength) {
     throw new IntegrityError(`decompressed ${out.length} bytes where the index says ${expectedLength}`);
   }
@@ -52,10 +58,36 @@ export function worthCompressing(data: Uint8Array): boolean {
   return zstdCompress(sample, 1).length < n * 0.97;
 }
 
-/** A blob's stored plaintext: zstd when it is worth it and shrinks, else the bytes as they are. */
+// Blobs compress into one scratch buffer per thread, reused: a fresh compressBound-sized buffer
+// per blob (and a trimmed copy of it) is what made a backup's memory several times its live data.
+type Binding = typeof import('zstd-napi/binding.js');
+let binding: Binding | undefined;
+const blobContexts = new Map<number, InstanceType<Binding['CCtx']>>();
+let scratch: Buffer | undefined;
+
+function blobCompress(data: Uint8Array, level: number): Buffer {
+  binding ??= createRequire(import.meta.url)('zstd-napi/binding.js') as Binding;
+  let cctx = blobContexts.get(level);
+  if (!cctx) {
+    cctx = new binding.CCtx();
+    cctx.setParameter(binding.CParameter.compressionLevel, level);
+    cctx.setParameter(binding.CParameter.checksumFlag, 0);
+    cctx.setParameter(binding.CParameter.contentSizeFlag, 1);
+    blobContexts.set(level, cctx);
+  }
+  const bound = binding.compressBound(data.length);
+  if (!scratch || scratch.length < bound) scratch = Buffer.allocUnsafeSlow(Math.max(bound, binding.compressBound(8 * 1024 * 1024)));
+  const n = cctx.compress2(scratch, data);
+  return scratch.subarray(0, n);
+}
+
+/**
+ * A blob's stored plaintext: zstd when it is worth it and shrinks, else the bytes as they are.
+ * A compressed plaintext lives in this thread's scratch buffer: seal it before the next call.
+ */
 export function compressBlob(data: Uint8Array, level: number): { plain: Uint8Array; uncompressedLength: number } {
   if (level > 0 && worthCompressing(data)) {
-    const c = zstdCompress(data, level);
+    const c = blobCompress(data, level);
     if (c.length < data.length) return { plain: c, uncompressedLength: data.length };
   }
   return { plain: data, uncompressedLength: 0 };

@@ -81,16 +81,30 @@ export function parsePackTail(key: Key, tail: Buffer, packSize: number): PackedB
   return blobs;
 }
 
-/** Collects sealed blobs of one type into a pack. */
+/**
+ * Collects sealed blobs of one type into a pack. Each blob is copied into one growing buffer as
+ * it comes, so the sealed buffers can be freed at once and the finished pack needs no second
+ * copy of itself (its pages are only touched as they fill, so reserving room costs no memory).
+ */
 export class PackBuilder {
-  readonly parts: Buffer[] = [];
   readonly blobs: PackedBlob[] = [];
   size = 0;
+  private buf: Buffer | undefined;
 
-  add(id: Buffer, type: BlobType, sealed: Buffer, uncompressedLength: number): void {
+  constructor(private reserve = 0) {}
+
+  add(id: Buffer, type: BlobType, sealed: Uint8Array, uncompressedLength: number): void {
     this.blobs.push({ id, type, offset: this.size, length: sealed.length, uncompressedLength });
-    this.parts.push(sealed);
+    this.ensure(this.size + sealed.length);
+    this.buf!.set(sealed, this.size);
     this.size += sealed.length;
+  }
+
+  private ensure(n: number): void {
+    if (this.buf && this.buf.length >= n) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(n, this.reserve, this.buf ? this.buf.length * 2 : 64 * 1024));
+    if (this.buf) this.buf.copy(grown, 0, 0, this.size);
+    this.buf = grown;
   }
 
   get count(): number {
@@ -100,9 +114,12 @@ export class PackBuilder {
   /** The finished pack's bytes and id. */
   finish(key: Key): { id: string; bytes: Buffer; blobs: PackedBlob[] } {
     const header = seal(key, encodeHeader(this.blobs));
-    const len = Buffer.allocUnsafe(4);
-    len.writeUInt32LE(header.length);
-    const bytes = Buffer.concat([...this.parts, header, len]);
+    const total = this.size + header.length + 4;
+    this.ensure(total);
+    const bytes = this.buf!.subarray(0, total);
+    header.copy(bytes, this.size);
+    bytes.writeUInt32LE(header.length, this.size + header.length);
+    this.buf = undefined;
     return { id: sha256(bytes).toString('hex'), bytes, blobs: this.blobs };
   }
 }

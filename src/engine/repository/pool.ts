@@ -1,5 +1,6 @@
-// The worker threads that compress and seal blobs in parallel. The worker is TypeScript: its
-// entry (worker-entry.mjs) registers tsx first, which works under vitest and bin/lifeboat.js.
+// The worker threads that compress and seal blobs in parallel. Compiled (dist/, what bin/lifeboat.js
+// runs) a worker loads worker.js directly; run from the TypeScript sources (vitest), its entry
+// worker-entry.mjs registers tsx first.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Key } from './crypto.ts';
@@ -45,10 +46,12 @@ export class WorkerPool {
   private waiting = new Map<number, { resolve: (r: NonNullable<WorkResponse['results']>) => void; reject: (e: Error) => void; slot: Slot }>();
   private failure: Error | undefined;
 
+  private static entry = import.meta.url.endsWith('.js') ? new URL('./worker.js', import.meta.url) : new URL('./worker-entry.mjs', import.meta.url);
+
   constructor(key: Key, level: number, size = Math.max(1, os.availableParallelism())) {
     const init: WorkerInit = { encrypt: key.encrypt, macK: key.macK, macR: key.macR, level };
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: init });
+      const worker = new Worker(WorkerPool.entry, { workerData: init });
       const slot: Slot = { worker, inflight: 0 };
       worker.on('message', (res: WorkResponse) => {
         const w = this.waiting.get(res.seq);

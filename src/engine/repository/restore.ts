@@ -39,6 +39,9 @@ export interface RestoreResult {
 }
 
 const isRoot = process.getuid?.() === 0;
+// Files restored at once within one folder, and the sizes they may add up to (see dirChildren).
+const FILES_AT_ONCE = 8;
+const FILES_BYTES_AT_ONCE = 8 * 1024 * 1024;
 
 /**
  * Seconds for utimes. Node passes a double, which holds about a quarter of a microsecond at
@@ -125,7 +128,7 @@ class Restorer {
           this.box.dir(here);
           this.result.dirs++;
           this.dirs.push({ parts: here, node, snapPath });
-          if (node.subtree) for (const child of await this.children(node.subtree, snapPath)) await this.node(here, child, `${snapPath}/${child.name}`);
+          if (node.subtree) await this.dirChildren(here, await this.children(node.subtree, snapPath), snapPath);
           break;
         }
         case 'file':
@@ -145,6 +148,39 @@ class Restorer {
       return;
     }
     this.progress(snapPath);
+  }
+
+  /**
+   * A folder's entries: sub-folders one after the other, files several at once while their
+   * sizes add up to under FILES_BYTES_AT_ONCE (always one), so waiting on one file's blob reads
+   * overlaps another's writes, and memory stays that of a few blobs.
+   */
+  private async dirChildren(here: string[], children: Node[], snapPath: string): Promise<void> {
+    const running = new Set<Promise<void>>();
+    let bytes = 0;
+    let failure: unknown;
+    for (const child of children) {
+      const at = `${snapPath}/${child.name}`;
+      if (child.type !== 'file') {
+        await this.node(here, child, at);
+        continue;
+      }
+      const size = Math.max(child.size ?? 0, 1);
+      while (running.size > 0 && (running.size >= FILES_AT_ONCE || bytes + size > FILES_BYTES_AT_ONCE)) await Promise.race(running);
+      if (failure !== undefined) break;
+      bytes += size;
+      const job: Promise<void> = this.node(here, child, at)
+        .catch((e: unknown) => {
+          failure ??= e;
+        })
+        .finally(() => {
+          bytes -= size;
+          running.delete(job);
+        });
+      running.add(job);
+    }
+    await Promise.all(running);
+    if (failure !== undefined) throw failure;
   }
 
   private async file(parts: string[], node: Node, snapPath: string): Promise<void> {

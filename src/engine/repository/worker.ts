@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { seal, type Key } from './crypto.ts';
 import { compressBlob } from './compression.ts';
+import { collectBuffers } from './collect.ts';
 import { transferList, type WorkerInit, type WorkRequest, type WorkResponse } from './pool.ts';
 
 const init = workerData as WorkerInit;
@@ -16,6 +17,7 @@ parentPort!.on('message', (req: WorkRequest) => {
     });
     const res: WorkResponse = { seq: req.seq, results };
     parentPort!.postMessage(res, transferList(results.map((r) => r.sealed)));
+    collectBuffers();
   } catch (e) {
     parentPort!.postMessage({ seq: req.seq, error: (e as Error).message } satisfies WorkResponse);
   }

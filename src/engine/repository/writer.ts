@@ -10,13 +10,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileName } from './backend/backend.ts';
-import { Chunker, MIN_SIZE, ownBuffer } from './chunker.ts';
+import { Chunker, MAX_SIZE, MIN_SIZE, ownBuffer } from './chunker.ts';
 import { compressBlob, DEFAULT_LEVEL } from './compression.ts';
 import { seal, sha256 } from './crypto.ts';
 import { nodeFromStat } from './disk.ts';
 import { encodeIndexFile, INDEX_FILE_MAX_BLOBS, type IndexPack } from './master-index.ts';
 import { PackBuilder, parsePackTail, type BlobType } from './pack.ts';
 import { WorkerPool } from './pool.ts';
+import { collectBuffers } from './collect.ts';
 import { currentUser, mapLimit, type HeldLock, type Repository } from './repository.ts';
 import { encodeSnapshot, type Snapshot } from './snapshot.ts';
 import { encodeTree, formatTime, GO_MODE, type Node } from './tree.ts';
@@ -125,7 +126,7 @@ export class SnapshotWriter {
   private addedPaths: string[] = [];
   /** Blob ids (hex) sent to be stored but not yet in a written pack. */
   private pending = new Set<string>();
-  private packs: Record<BlobType, PackBuilder> = { data: new PackBuilder(), tree: new PackBuilder() };
+  private packs: Record<BlobType, PackBuilder>;
   private batch: Buffer[] = [];
   private batchMeta: Pending[] = [];
   private batchBytes = 0;
@@ -149,9 +150,15 @@ export class SnapshotWriter {
     this.level = opts.compressionLevel ?? DEFAULT_LEVEL;
     if (repo.config.version < 2) this.level = 0;
     this.pool = new WorkerPool(repo.key, this.level, opts.workers);
-    this.maxInflight = this.pool.size * 2;
+    this.maxInflight = this.pool.size;
     this.packSize = opts.packSize ?? 16 * 1024 * 1024;
     this.packsPerIndex = opts.packsPerIndex ?? 16;
+    this.packs = { data: this.newPack(), tree: this.newPack() };
+  }
+
+  /** Room for a full pack and the blob that overflows it: reserved, not touched, until filled. */
+  private newPack(): PackBuilder {
+    return new PackBuilder(this.packSize + MAX_SIZE + 64 * 1024);
   }
 
   /**
@@ -278,12 +285,13 @@ export class SnapshotWriter {
   private async flushPack(type: BlobType): Promise<void> {
     const builder = this.packs[type];
     if (builder.count === 0) return;
-    this.packs[type] = new PackBuilder();
+    this.packs[type] = this.newPack();
     while (this.writes.size >= 2) await Promise.race(this.writes);
     const { id, bytes, blobs } = builder.finish(this.repo.key);
     const write: Promise<void> = this.repo.backend
       .write(fileName('data', id), bytes)
       .then(async () => {
+        collectBuffers();
         this.progress.bytesWritten += bytes.length;
         for (const b of blobs) {
           this.repo.index.add(id, b);

@@ -1,19 +1,12 @@
 // A repository in an S3 bucket (AWS or any S3-compatible server), in restic's layout under a
 // prefix. An S3 PUT is atomic by itself: an object is either there whole or not at all.
 import { requestDeadlineMs } from '../../deadline.ts';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  CreateBucketCommand,
-  HeadBucketCommand,
-  type GetObjectCommandOutput,
-  type HeadObjectCommandOutput,
-  type ListObjectsV2CommandOutput,
-} from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, HeadObjectCommandOutput, ListObjectsV2CommandOutput, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+
+// The SDK takes a tenth of a second to load: only a command that opens an S3 repository pays it.
+type Sdk = typeof import('@aws-sdk/client-s3');
+let sdkLoad: Promise<Sdk> | undefined;
+const sdk = (): Promise<Sdk> => (sdkLoad ??= import('@aws-sdk/client-s3'));
 import { RepositoryConfigError, RepositoryError } from '../errors.ts';
 import { isId, type Backend, type FileInfo, type FileType } from './backend.ts';
 
@@ -68,7 +61,8 @@ export function explainS3Error(e: unknown, location: string, endpoint: string): 
 
 export class S3Backend implements Backend {
   readonly location: string;
-  private client: S3Client;
+  private client: S3Client | undefined;
+  private clientOptions: S3ClientConfig;
   private bucket: string;
   private prefix: string;
   private endpoint: string;
@@ -86,7 +80,7 @@ export class S3Backend implements Backend {
     // on a command's stderr.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.endpoint = loc.endpoint ?? 'https://s3.amazonaws.com';
-    this.client = new S3Client({
+    this.clientOptions = {
       endpoint: loc.endpoint,
       forcePathStyle: loc.endpoint !== undefined,
       region: env.AWS_DEFAULT_REGION || env.AWS_REGION || 'us-east-1',
@@ -94,13 +88,15 @@ export class S3Backend implements Backend {
       // A store that accepts and never answers fails in time (--request-timeout): the socket's
       // idle deadline, so a large pack that keeps moving is not cut.
       requestHandler: { connectionTimeout: requestDeadlineMs(), socketTimeout: requestDeadlineMs() },
-    });
+    };
   }
 
   /** One S3 call; a failure that is not about the object itself says what to check. */
-  private async send<T = unknown>(command: unknown): Promise<T> {
+  private async send<T = unknown>(make: (s: Sdk) => unknown): Promise<T> {
+    const s = await sdk();
+    this.client ??= new s.S3Client(this.clientOptions);
     try {
-      return (await this.client.send(command as never)) as T;
+      return (await this.client.send(make(s) as never)) as T;
     } catch (e) {
       throw explainS3Error(e, this.location, this.endpoint);
     }
@@ -112,15 +108,15 @@ export class S3Backend implements Backend {
 
   async create(): Promise<void> {
     try {
-      await this.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.send((s) => new s.HeadBucketCommand({ Bucket: this.bucket }));
     } catch {
-      await this.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      await this.send((s) => new s.CreateBucketCommand({ Bucket: this.bucket }));
     }
   }
 
   async exists(name: string): Promise<boolean> {
     try {
-      await this.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
+      await this.send((s) => new s.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
       return true;
     } catch (e) {
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -134,25 +130,24 @@ export class S3Backend implements Backend {
     if (offset !== undefined && offset < 0) range = `bytes=${offset}`;
     else if (offset !== undefined) range = length === undefined ? `bytes=${offset}-` : `bytes=${offset}-${offset + length - 1}`;
     if (length === 0) return Buffer.alloc(0);
-    const res = await this.send<GetObjectCommandOutput>(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), Range: range }));
+    const res = await this.send<GetObjectCommandOutput>((s) => new s.GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), Range: range }));
     const bytes = await res.Body!.transformToByteArray();
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   async write(name: string, data: Uint8Array): Promise<void> {
-    await this.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(name), Body: data, ContentLength: data.length }));
+    await this.send((s) => new s.PutObjectCommand({ Bucket: this.bucket, Key: this.key(name), Body: data, ContentLength: data.length }));
   }
 
   async remove(name: string): Promise<void> {
-    await this.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
+    await this.send((s) => new s.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
   }
 
   async list(type: FileType): Promise<FileInfo[]> {
     const out: FileInfo[] = [];
     let token: string | undefined;
     do {
-      const res = await this.send<ListObjectsV2CommandOutput>(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(type + '/'), ContinuationToken: token }),
+      const res = await this.send<ListObjectsV2CommandOutput>((s) => new s.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(type + '/'), ContinuationToken: token }),
       );
       for (const o of res.Contents ?? []) {
         const id = o.Key!.slice(o.Key!.lastIndexOf('/') + 1);
@@ -164,11 +159,11 @@ export class S3Backend implements Backend {
   }
 
   async size(name: string): Promise<number> {
-    const res = await this.send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
+    const res = await this.send<HeadObjectCommandOutput>((s) => new s.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
     return res.ContentLength ?? 0;
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    this.client?.destroy();
   }
 }
