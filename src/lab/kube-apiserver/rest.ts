@@ -7,6 +7,7 @@ import type http from 'node:http';
 import yaml from 'js-yaml';
 import { ApiError, errors } from './errors.ts';
 import { applyPatch } from './patch.ts';
+import { decodeProtobuf } from './protobuf.ts';
 import type { DeleteOptions, ObjectApi, Propagation } from './objects.ts';
 import type { ResourceInfo } from './registry.ts';
 import { selectorText } from './selectors.ts';
@@ -71,6 +72,7 @@ export function verbOf(method: string, route: ResourceRoute): string {
 
 /** Parses a request body as JSON (or YAML when so labelled), as a 400 Status when malformed. */
 export function parseBody(raw: Buffer, contentType: string, kind: string): unknown {
+  if (contentType === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(raw, kind);
   if (/protobuf|cbor/.test(contentType)) {
     throw errors.unsupportedMediaType(
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the lab API server does not decode ${contentType})`,
