@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Cache } from './cache.ts';
 import { ApiError, errors } from './errors.ts';
+import { applyDefaults } from './defaults.ts';
 import { applyPatch } from './patch.ts';
 import type { Registry, ResourceInfo } from './registry.ts';
 import { objectFilter } from './selectors.ts';
 import type { KubeObject, Store, StoredObject } from './storage.ts';
+import { checkDecodable, validateObject, validateUpdate } from './validation.ts';
 
 export type Propagation = 'Foreground' | 'Background' | 'Orphan';
 
@@ -58,12 +60,18 @@ export function randomSuffix(n = 5): string {
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function nameProblem(info: ResourceInfo, name: string): string | undefined {
   if (info.group === 'rbac.authorization.k8s.io') {
     return name === '.' || name === '..' || /[/%]/.test(name) ? `may not contain '/' or '%' or be '.' or '..'` : undefined;
   }
-  if (info.resource === 'namespaces' || info.resource === 'services') {
+  if (info.group === '' && info.resource === 'services') {
+    return DNS_1035.test(name) && name.length <= 63
+      ? undefined
+      : `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`;
+  }
+  if (info.group === '' && info.resource === 'namespaces') {
     return DNS_LABEL.test(name) && name.length <= 63
       ? undefined
       : `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
@@ -266,8 +274,11 @@ export class ObjectApi {
       object.spec = { finalizers: ['kubernetes'], ...(object.spec ?? {}) };
       meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
     }
+    checkDecodable(info, object);
     normalize(info, object);
+    applyDefaults(info, object);
     for (const p of this.plugins) await p.prepareCreate?.(info, object);
+    validateObject(info, object);
     if (opts.dryRun) return this.present(info, object);
     const revision = await this.store.create(this.key(info, meta.namespace, meta.name), object);
     if (revision === undefined) throw errors.alreadyExists(info.resource, info.group, meta.name);
@@ -302,13 +313,19 @@ export class ObjectApi {
       if (next.metadata.name !== undefined && next.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
       }
+      if (!opts.subresource) checkDecodable(info, next);
       normalize(info, next);
+      if (!opts.subresource) applyDefaults(info, next);
       const merged = this.prepareUpdate(info, cur.object, next, opts.subresource);
       if (opts.deleting) {
         merged.metadata.deletionTimestamp = next.metadata.deletionTimestamp;
         merged.metadata.deletionGracePeriodSeconds = next.metadata.deletionGracePeriodSeconds;
       }
-      if (!opts.subresource) for (const p of this.plugins) p.prepareUpdate?.(info, cur.object, merged);
+      if (!opts.subresource) {
+        for (const p of this.plugins) p.prepareUpdate?.(info, cur.object, merged);
+        validateObject(info, merged);
+        validateUpdate(info, cur.object, merged);
+      }
       if (opts.dryRun) return this.present(info, merged);
       // A write that changes nothing is not stored, and keeps the resourceVersion (as upstream).
       if (same({ ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } }, { ...cur.object, metadata: { ...cur.object.metadata, resourceVersion: undefined } })) {
