@@ -35,7 +35,7 @@ export async function startCluster(name: string, extra: Partial<ApiServerOptions
   const certs = makeCertificates(path.join(dir, 'pki'));
   const caCert = fs.readFileSync(certs.caCert, 'utf8');
   const tls = { cert: fs.readFileSync(certs.cert), key: fs.readFileSync(certs.key) };
-  const options = { tls, volumesDir: path.join(dir, 'volumes'), ...extra };
+  const options = { tls, caCert, volumesDir: path.join(dir, 'volumes'), ...extra };
   let server = await startApiServer({ etcd: etcd.address, ...options });
   const kubeconfig = path.join(dir, 'kubeconfig');
   const readonlyKubeconfig = path.join(dir, 'kubeconfig-readonly');

@@ -44,6 +44,8 @@ export interface ApiServerOptions {
   host?: string;
   /** PEM serving certificate and key. */
   tls: { cert: string | Buffer; key: string | Buffer };
+  /** PEM of the CA that signed the serving certificate (published as kube-root-ca.crt); default: the certificate. */
+  caCert?: string | Buffer;
   tokens?: Tokens;
   /** Initial fault settings (they can be changed later through the returned `faults`). */
   faults?: Partial<Faults>;
@@ -127,7 +129,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     cache = new Cache(store);
     await cache.start();
     api.cache = cache;
-    controllers = await startControllers(api, cache, { volumesDir: opts.volumesDir, nodes: opts.nodes ?? ['lab-node-1'] });
+    controllers = await startControllers(api, cache, { volumesDir: opts.volumesDir, nodes: opts.nodes ?? ['lab-node-1'], caCert: String(opts.caCert ?? opts.tls.cert) });
   }
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
