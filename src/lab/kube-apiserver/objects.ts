@@ -4,6 +4,7 @@
  * them: uid, resourceVersion, creationTimestamp, generation, generateName.
  */
 import { randomUUID } from 'node:crypto';
+import type { Admission } from './admission.ts';
 import type { Cache } from './cache.ts';
 import { ApiError, errors } from './errors.ts';
 import { applyDefaults } from './defaults.ts';
@@ -22,10 +23,13 @@ export interface WriteOptions {
   precondition?: string;
   /** Internal: the write marks the object as being deleted (sets deletionTimestamp). */
   deleting?: boolean;
+  /** The user the request came from (admission webhooks see it); controllers' writes have none. */
+  user?: string;
 }
 
 export interface DeleteOptions {
   dryRun?: boolean;
+  user?: string;
   propagationPolicy?: Propagation;
   preconditions?: { uid?: string; resourceVersion?: string };
 }
@@ -116,6 +120,8 @@ export class ObjectApi {
   private readonly plugins: Plugin[] = [];
   /** Set while the server runs controllers: the GC and namespace cleanup read it. */
   cache?: Cache;
+  /** Admission webhooks, called on every create, update and delete when set. */
+  admission?: Admission;
 
   constructor(
     readonly registry: Registry,
@@ -250,7 +256,7 @@ export class ObjectApi {
   }
 
   async create(info: ResourceInfo, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
-    const object = this.checkBody(info, clone(body), namespace);
+    let object = this.checkBody(info, clone(body), namespace);
     const meta = object.metadata;
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
     if (!meta.name) throw errors.invalid(info.kind, info.group, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
@@ -278,7 +284,13 @@ export class ObjectApi {
     normalize(info, object);
     applyDefaults(info, object);
     for (const p of this.plugins) await p.prepareCreate?.(info, object);
+    const admit = { info, operation: 'CREATE' as const, namespace: meta.namespace, name: meta.name, dryRun: opts.dryRun, user: opts.user };
+    if (this.admission) {
+      object = this.checkBody(info, await this.admission.mutate({ ...admit, object }), namespace);
+      applyDefaults(info, object);
+    }
     validateObject(info, object);
+    await this.admission?.validate({ ...admit, object });
     if (opts.dryRun) return this.present(info, object);
     const revision = await this.store.create(this.key(info, meta.namespace, meta.name), object);
     if (revision === undefined) throw errors.alreadyExists(info.resource, info.group, meta.name);
@@ -316,13 +328,25 @@ export class ObjectApi {
       if (!opts.subresource) checkDecodable(info, next);
       normalize(info, next);
       if (!opts.subresource) applyDefaults(info, next);
-      const merged = this.prepareUpdate(info, cur.object, next, opts.subresource);
+      let merged = this.prepareUpdate(info, cur.object, next, opts.subresource);
       if (opts.deleting) {
         merged.metadata.deletionTimestamp = next.metadata.deletionTimestamp;
         merged.metadata.deletionGracePeriodSeconds = next.metadata.deletionGracePeriodSeconds;
       }
-      if (!opts.subresource) {
-        for (const p of this.plugins) p.prepareUpdate?.(info, cur.object, merged);
+      if (!opts.subresource) for (const p of this.plugins) p.prepareUpdate?.(info, cur.object, merged);
+      if (this.admission && !opts.deleting) {
+        const admit = { info, operation: 'UPDATE' as const, namespace, name, oldObject: cur.object, subresource: opts.subresource, dryRun: opts.dryRun, user: opts.user };
+        const mutated = this.checkBody(info, await this.admission.mutate({ ...admit, object: merged }), namespace);
+        if (mutated !== merged) {
+          if (!opts.subresource) applyDefaults(info, mutated);
+          merged = opts.subresource === 'status' ? { ...merged, status: mutated.status } : this.prepareUpdate(info, cur.object, mutated);
+        }
+        if (!opts.subresource) {
+          validateObject(info, merged);
+          validateUpdate(info, cur.object, merged);
+        }
+        await this.admission.validate({ ...admit, object: merged });
+      } else if (!opts.subresource) {
         validateObject(info, merged);
         validateUpdate(info, cur.object, merged);
       }
@@ -393,6 +417,11 @@ export class ObjectApi {
       throw errors.conflict(info.resource, info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.modRevision}`);
     }
     const object = this.present(info, cur.object);
+    if (this.admission) {
+      const admit = { info, operation: 'DELETE' as const, namespace, name, oldObject: cur.object, dryRun: opts.dryRun, user: opts.user };
+      await this.admission.mutate(admit);
+      await this.admission.validate(admit);
+    }
     if (opts.dryRun) return object;
     if (info.resource === 'namespaces') return this.deleteNamespace(info, cur);
     if ((cur.object.metadata.finalizers ?? []).length > 0) {

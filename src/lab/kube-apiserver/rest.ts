@@ -20,6 +20,8 @@ export interface ResourceRoute {
   name?: string;
   subresource?: string;
   watch: boolean;
+  /** The authenticated user (admission webhooks see it). */
+  user?: string;
 }
 
 /** Parses /api/v1/... and /apis/G/V/...; undefined when the path is not a resource path. */
@@ -158,7 +160,7 @@ export async function handleResource(
       o.spec = { ...(o.spec ?? {}), replicas };
       if (rv) o.metadata.resourceVersion = rv;
       return o;
-    }, { dryRun });
+    }, { dryRun, user: route.user });
     return { code: 200, body: toScale(info, updated) };
   }
   const status = subresource === 'status' ? ('status' as const) : undefined;
@@ -179,12 +181,12 @@ export async function handleResource(
     }
     case 'create':
       if (name) throw errors.methodNotAllowed('create');
-      return { code: 201, body: await api.create(info, namespace, await body(), { dryRun }) };
+      return { code: 201, body: await api.create(info, namespace, await body(), { dryRun, user: route.user }) };
     case 'update':
-      return { code: 200, body: await api.update(info, namespace, name!, await body(), { dryRun, subresource: status }) };
+      return { code: 200, body: await api.update(info, namespace, name!, await body(), { dryRun, subresource: status, user: route.user }) };
     case 'patch': {
       const patchBody = await body();
-      return { code: 200, body: await api.mutate(info, namespace, name!, (cur) => applyPatch(cur, contentType, patchBody, !info.custom), { dryRun, subresource: status }) };
+      return { code: 200, body: await api.mutate(info, namespace, name!, (cur) => applyPatch(cur, contentType, patchBody, !info.custom), { dryRun, subresource: status, user: route.user }) };
     }
     case 'delete':
     case 'deletecollection': {
@@ -197,6 +199,7 @@ export async function handleResource(
       }
       const opts: DeleteOptions = {
         dryRun: dryRun || (options.dryRun ?? []).includes('All'),
+        user: route.user,
         propagationPolicy,
         preconditions: options.preconditions,
       };

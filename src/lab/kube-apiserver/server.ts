@@ -6,6 +6,7 @@
 import https from 'node:https';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Admission } from './admission.ts';
 import { authenticate, READ_VERBS, type Tokens, type User } from './auth.ts';
 import { Cache } from './cache.ts';
 import { startControllers, type Controllers } from './controllers/index.ts';
@@ -121,6 +122,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   api.use(servicePlugin);
   api.use(jobPlugin);
   api.use(defaultStorageClassPlugin);
+  api.admission = new Admission(store);
   await loadCustomResourceDefinitions(api);
 
   let controllers: Controllers | undefined;
@@ -172,6 +174,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const route = parseResourcePath(api, pathname, url.searchParams);
       if (route === undefined) throw errors.pathNotFound();
       if (route instanceof ApiError) throw route;
+      route.user = user.name;
       const verb = verbOf(method, route);
       if (!user.canWrite && !READ_VERBS.has(verb)) {
         throw errors.forbidden(user.name, verb, route.subresource ? `${route.info.resource}/${route.subresource}` : route.info.resource, route.info.group, route.info.namespaced ? route.namespace ?? '' : undefined, route.name);
