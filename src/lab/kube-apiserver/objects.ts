@@ -9,6 +9,19 @@ import type { Cache } from './cache.ts';
 import { ApiError, errors } from './errors.ts';
 import { applyDefaults } from './defaults.ts';
 import { applyPatch } from './patch.ts';
+import {
+  builtinSchema,
+  ConflictError,
+  conflictMessage,
+  crdSchema,
+  entriesEqualIgnoringTime,
+  pathString,
+  printManager,
+  recordUpdate,
+  type Schema,
+  serverSideApply,
+  validEntries,
+} from './managed-fields.ts';
 import type { Registry, ResourceInfo } from './registry.ts';
 import { objectFilter } from './selectors.ts';
 import type { KubeObject, Store, StoredObject } from './storage.ts';
@@ -25,6 +38,17 @@ export interface WriteOptions {
   deleting?: boolean;
   /** The user the request came from (admission webhooks see it); controllers' writes have none. */
   user?: string;
+  /** The field manager of a client's write: it gets an Update entry in managedFields. */
+  manager?: string;
+  /** The subresource a client wrote through when it is not `subresource` (scale), for managedFields. */
+  via?: string;
+  /** Internal: managedFields were computed by server-side apply; keep them as they are. */
+  keepManagedFields?: boolean;
+}
+
+export interface ApplyOptions extends WriteOptions {
+  manager: string;
+  force?: boolean;
 }
 
 export interface DeleteOptions {
@@ -268,7 +292,9 @@ export class ObjectApi {
     meta.creationTimestamp = now();
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    delete meta.managedFields;
+    const givenEntries = validEntries(meta.managedFields);
+    if (givenEntries) meta.managedFields = givenEntries;
+    else delete meta.managedFields;
     if ((object.spec !== undefined && !NO_GENERATION.has(info.resource)) || info.custom) meta.generation = 1;
     else delete meta.generation;
     if (info.subresources.has('status') && info.resource !== 'customresourcedefinitions') {
@@ -291,6 +317,8 @@ export class ObjectApi {
     }
     validateObject(info, object);
     await this.admission?.validate({ ...admit, object });
+    if (opts.manager && !opts.keepManagedFields) object.metadata.managedFields = recordUpdate(undefined, object, opts.manager, info.groupVersion, await this.schemaFor(info));
+    if (!object.metadata.managedFields?.length) delete object.metadata.managedFields;
     if (opts.dryRun) return this.present(info, object);
     const revision = await this.store.create(this.key(info, meta.namespace, meta.name), object);
     if (revision === undefined) throw errors.alreadyExists(info.resource, info.group, meta.name);
@@ -311,6 +339,7 @@ export class ObjectApi {
     opts: WriteOptions = {},
   ): Promise<KubeObject> {
     const key = this.key(info, namespace, name);
+    const schema = opts.manager && !opts.keepManagedFields ? await this.schemaFor(info) : undefined;
     for (let attempt = 0; ; attempt++) {
       const cur = await this.current(info, namespace, name);
       const currentRv = String(cur.modRevision);
@@ -350,9 +379,12 @@ export class ObjectApi {
         validateObject(info, merged);
         validateUpdate(info, cur.object, merged);
       }
+      if (schema) merged.metadata.managedFields = recordUpdate(cur.object, merged, opts.manager!, info.groupVersion, schema, opts.via ?? opts.subresource);
+      if (!merged.metadata.managedFields?.length) delete merged.metadata.managedFields;
       if (opts.dryRun) return this.present(info, merged);
       // A write that changes nothing is not stored, and keeps the resourceVersion (as upstream).
-      if (same({ ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } }, { ...cur.object, metadata: { ...cur.object.metadata, resourceVersion: undefined } })) {
+      const bare = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+      if (same(bare(merged), bare(cur.object)) && entriesEqualIgnoringTime(merged.metadata.managedFields, cur.object.metadata.managedFields)) {
         return this.present(info, cur.object);
       }
       if (merged.metadata.deletionTimestamp && (merged.metadata.finalizers ?? []).length === 0 && info.resource !== 'namespaces') {
@@ -383,7 +415,10 @@ export class ObjectApi {
       else meta[f] = cur.metadata[f];
     }
     meta.name = cur.metadata.name;
-    delete meta.managedFields;
+    const given = validEntries(meta.managedFields);
+    if (given && given.length > 0) meta.managedFields = given;
+    else if (cur.metadata.managedFields) meta.managedFields = cur.metadata.managedFields;
+    else delete meta.managedFields;
     if (hasStatus && info.resource !== 'customresourcedefinitions') {
       if (cur.status === undefined) delete out.status;
       else out.status = cur.status;
@@ -395,6 +430,59 @@ export class ObjectApi {
       if (changed) meta.generation = cur.metadata.generation + 1;
     }
     return out;
+  }
+
+  /** The shapes of `info`'s fields: k8s.io/api's for built-in kinds, the CRD schema for custom ones. */
+  async schemaFor(info: ResourceInfo): Promise<Schema> {
+    if (!info.custom) return builtinSchema;
+    const crds = await this.store.list('/registry/apiextensions.k8s.io/customresourcedefinitions/');
+    let startKey: string | undefined;
+    for (let page = crds; ; ) {
+      for (const item of page.items) {
+        const spec = item.object.spec ?? {};
+        if (spec.group !== info.group || spec.names?.plural !== info.resource) continue;
+        const version = (spec.versions ?? []).find((v: any) => v.name === info.version);
+        return crdSchema(version?.schema?.openAPIV3Schema ?? spec.validation?.openAPIV3Schema ?? {});
+      }
+      if (!page.nextKey) break;
+      startKey = page.nextKey;
+      page = await this.store.list('/registry/apiextensions.k8s.io/customresourcedefinitions/', { startKey });
+    }
+    return crdSchema({});
+  }
+
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml): merges `body` into the object as
+   * its manager's applied configuration, creating the object when it does not exist.
+   */
+  async apply(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, opts: ApplyOptions): Promise<KubeObject> {
+    const applied = this.checkBody(info, clone(body), namespace);
+    if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    applied.metadata.name = name;
+    const schema = await this.schemaFor(info);
+    const run = (live: KubeObject | undefined): KubeObject => {
+      try {
+        return serverSideApply(live, applied, opts.manager, info.groupVersion, schema, opts.force === true, opts.subresource);
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        throw errors.applyConflict(conflictMessage(e.conflicts), e.conflicts.map((c) => ({ field: pathString(c.path), message: `conflict with ${printManager(c.manager)}` })));
+      }
+    };
+    const write = { ...opts, manager: undefined, keepManagedFields: true };
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.store.get(this.key(info, namespace, name));
+      if (existing) return this.mutate(info, namespace, name, (cur) => run(cur), write);
+      if (opts.subresource) throw errors.notFound(info.resource, info.group, name);
+      const created = run(undefined);
+      created.metadata.name = name;
+      try {
+        return await this.create(info, namespace, created, write);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 409 && e.reason === 'AlreadyExists') || attempt > 3) throw e;
+      }
+    }
   }
 
   async update(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {

@@ -7,6 +7,7 @@ import type http from 'node:http';
 import yaml from 'js-yaml';
 import { ApiError, errors } from './errors.ts';
 import { applyPatch } from './patch.ts';
+import { managerFromUserAgent } from './managed-fields.ts';
 import { decodeProtobuf } from './protobuf.ts';
 import type { DeleteOptions, ObjectApi, Propagation } from './objects.ts';
 import type { ResourceInfo } from './registry.ts';
@@ -125,6 +126,11 @@ export async function handleResource(
   const allowed = subresource ? ['get', 'update', 'patch'].includes(verb) : info.verbs.has(verb);
   if (!allowed) throw errors.methodNotAllowed(verb);
   const dryRun = query.getAll('dryRun').includes('All');
+  const fieldManager = query.get('fieldManager') ?? undefined;
+  if (fieldManager !== undefined && (fieldManager.length === 0 || fieldManager.length > 128)) {
+    throw errors.badRequest(`fieldManager: Invalid value: "${fieldManager}": must be between 1 and 128 characters long`);
+  }
+  const manager = fieldManager ?? managerFromUserAgent(req.headers['user-agent']);
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
   const body = async () => parseBody(await rawBody(), contentType, subresource === 'scale' ? 'Scale' : info.kind);
   const int = (k: string) => (query.get(k) ? Number(query.get(k)) : undefined);
@@ -160,7 +166,7 @@ export async function handleResource(
       o.spec = { ...(o.spec ?? {}), replicas };
       if (rv) o.metadata.resourceVersion = rv;
       return o;
-    }, { dryRun, user: route.user });
+    }, { dryRun, user: route.user, manager, via: 'scale' });
     return { code: 200, body: toScale(info, updated) };
   }
   const status = subresource === 'status' ? ('status' as const) : undefined;
@@ -181,12 +187,21 @@ export async function handleResource(
     }
     case 'create':
       if (name) throw errors.methodNotAllowed('create');
-      return { code: 201, body: await api.create(info, namespace, await body(), { dryRun, user: route.user }) };
+      return { code: 201, body: await api.create(info, namespace, await body(), { dryRun, user: route.user, manager }) };
     case 'update':
-      return { code: 200, body: await api.update(info, namespace, name!, await body(), { dryRun, subresource: status, user: route.user }) };
+      return { code: 200, body: await api.update(info, namespace, name!, await body(), { dryRun, subresource: status, user: route.user, manager }) };
     case 'patch': {
+      if (contentType === 'application/apply-patch+yaml') {
+        if (!fieldManager) throw errors.badRequest('fieldManager is required for apply requests');
+        const force = query.get('force') === 'true';
+        const applied = await body();
+        const existed = await api.tryGet(info, namespace, name!);
+        const result = await api.apply(info, namespace, name!, applied, { dryRun, subresource: status, user: route.user, manager: fieldManager, force });
+        return { code: existed ? 200 : 201, body: result };
+      }
+      if (query.has('force')) throw errors.badRequest('force is only allowed for apply requests');
       const patchBody = await body();
-      return { code: 200, body: await api.mutate(info, namespace, name!, (cur) => applyPatch(cur, contentType, patchBody, !info.custom), { dryRun, subresource: status, user: route.user }) };
+      return { code: 200, body: await api.mutate(info, namespace, name!, (cur) => applyPatch(cur, contentType, patchBody, !info.custom), { dryRun, subresource: status, user: route.user, manager }) };
     }
     case 'delete':
     case 'deletecollection': {
