@@ -83,7 +83,7 @@ describe('server-side apply', () => {
 
   it('applies ConfigMaps too big for client-side apply, and kubectl diff --server-side sees no change', async () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'ssa' }, data: { blob: 'y'.repeat(400 * 1024) } };
-    expect((await c.kubectl(['apply', '-f', '-'], { input: doc(cm) })).stderr).toContain('Too long: must have at most 262144 bytes');
+    expect((await c.kubectl(['apply', '-f', '-'], { input: doc(cm) })).stderr).toContain('Too long: may not be more than 262144 bytes');
     const r = await ssa(cm);
     expect(r.code, r.stderr).toBe(0);
     const again = await ssa(cm);

@@ -25,7 +25,7 @@ describe('validation as kube-apiserver 1.32', () => {
     const big = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'checks' }, data: { blob: 'x'.repeat(300 * 1024) } };
     const r = await apply(big);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('The ConfigMap "big" is invalid: metadata.annotations: Too long: must have at most 262144 bytes');
+    expect(r.stderr).toContain('The ConfigMap "big" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes');
     const created = await c.kubectl(['create', '-f', '-'], { input: doc(big) });
     expect(created.code, created.stderr).toBe(0);
   });

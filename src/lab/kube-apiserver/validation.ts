@@ -108,7 +108,7 @@ function metadataProblems(o: Json): Cause[] {
     size += Buffer.byteLength(k) + Buffer.byteLength(String(v ?? ''));
   }
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) {
-    causes.push({ field: 'metadata.annotations', message: `Too long: must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`, reason: 'FieldValueTooLong' });
+    causes.push({ field: 'metadata.annotations', message: `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`, reason: 'FieldValueTooLong' });
   }
   for (const [k, v] of Object.entries(o.metadata?.labels ?? {})) {
     causes.push(...keyProblems(k, 'metadata.labels'));
