@@ -51,6 +51,21 @@ describe('objects and controllers of a real cluster', () => {
     await c.until('root CA back', async () => (await c.request('GET', '/api/v1/namespaces/fresh/configmaps/kube-root-ca.crt')).status === 200);
   });
 
+  it('fills a user-made service-account token Secret, and deletes one whose account does not exist', async () => {
+    const token = (name: string, account: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default', annotations: { 'kubernetes.io/service-account.name': account } }, type: 'kubernetes.io/service-account-token', stringData: { extra: 'mine' } });
+    expect((await apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace: 'default' } }, token('deployer-token', 'deployer'), token('orphan-token', 'nobody'))).code).toBe(0);
+    const filled = await c.until('token filled', async () => {
+      const s = await get('/api/v1/namespaces/default/secrets/deployer-token');
+      return s.data?.token ? s : undefined;
+    });
+    expect(Buffer.from(filled.data['ca.crt'], 'base64').toString()).toBe(c.caCert);
+    expect(Buffer.from(filled.data.namespace, 'base64').toString()).toBe('default');
+    expect(Buffer.from(filled.data.extra, 'base64').toString()).toBe('mine');
+    const sa = await get('/api/v1/namespaces/default/serviceaccounts/deployer');
+    expect(filled.metadata.annotations['kubernetes.io/service-account.uid']).toBe(sa.metadata.uid);
+    await c.until('orphan deleted', async () => (await c.request('GET', '/api/v1/namespaces/default/secrets/orphan-token')).status === 404);
+  });
+
   it('runs ReplicationControllers: pods of the template, scaled up and down', async () => {
     const rc = { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'legacy', namespace: 'default' }, spec: { replicas: 3, template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'c', image: 'lab/legacy:1' }] } } } };
     expect((await apply(rc)).code).toBe(0);

@@ -8,6 +8,7 @@ import { garbageCollector } from './gc.ts';
 import { kubelet } from './pods.ts';
 import { endpointsController } from './services.ts';
 import { clusterRoleAggregator } from './rbac.ts';
+import { tokenController } from './tokens.ts';
 import { provisioner, reclaimer } from './volumes.ts';
 import { daemonSetController, deploymentController, replicaSetController, replicationControllerController, statefulSetController } from './workloads.ts';
 
@@ -34,6 +35,7 @@ export async function startControllers(api: ObjectApi, cache: Cache, options: Co
     provisioner(ctx),
     reclaimer(ctx),
     clusterRoleAggregator(ctx),
+    tokenController(ctx),
   ];
   const queue = new WorkQueue(ctx);
   cache.on((e) => {
