@@ -466,6 +466,44 @@ export function serverSideApply(
   return merged;
 }
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Server-side apply with kube-apiserver's lastAppliedManager: when kubectl (manager "kubectl")
+ * server-side applies an object it used to apply client-side, conflicts on fields of the
+ * last-applied annotation whose values the live object still has are allowed (the apply is
+ * forced), so moving from client-side to server-side apply does not conflict.
+ */
+export function serverSideApplyFromKubectl(
+  live: KubeObject | undefined,
+  applied: KubeObject,
+  manager: string,
+  apiVersion: string,
+  schema: Schema,
+  force: boolean,
+  subresource?: 'status',
+): KubeObject {
+  try {
+    return serverSideApply(live, applied, manager, apiVersion, schema, force, subresource);
+  } catch (e) {
+    const text = live?.metadata.annotations?.[LAST_APPLIED];
+    if (!(e instanceof ConflictError) || manager !== 'kubectl' || !live || typeof text !== 'string' || text === '') throw e;
+    let lastApplied: KubeObject;
+    try {
+      lastApplied = JSON.parse(text);
+    } catch {
+      throw e;
+    }
+    if (!isObject(lastApplied) || lastApplied.apiVersion !== apiVersion) throw e;
+    const scope = subresource === 'status' ? 'status' : 'main';
+    const liveSet = fieldSet(live, schema, scope);
+    const allowed = new Set([...fieldSet(lastApplied, schema, scope).entries()].filter(([k, m]) => liveSet.has(k) && (!m.leaf || same(m.value, liveSet.get(k)!.value))).map(([k]) => k));
+    const remaining = e.conflicts.filter((c) => !allowed.has(keyOf(c.path)));
+    if (remaining.length > 0) throw new ConflictError(remaining);
+    return serverSideApply(live, applied, manager, apiVersion, schema, true, subresource);
+  }
+}
+
 /** The field manager of a request without ?fieldManager: the User-Agent's program name, as upstream. */
 export function managerFromUserAgent(userAgent: string | undefined): string {
   const name = String(userAgent ?? '').split('/')[0].trim();

@@ -19,7 +19,7 @@ import {
   printManager,
   recordUpdate,
   type Schema,
-  serverSideApply,
+  serverSideApplyFromKubectl,
   validEntries,
 } from './managed-fields.ts';
 import type { Registry, ResourceInfo } from './registry.ts';
@@ -464,7 +464,7 @@ export class ObjectApi {
     const schema = await this.schemaFor(info);
     const run = (live: KubeObject | undefined): KubeObject => {
       try {
-        return serverSideApply(live, applied, opts.manager, info.groupVersion, schema, opts.force === true, opts.subresource);
+        return serverSideApplyFromKubectl(live, applied, opts.manager, info.groupVersion, schema, opts.force === true, opts.subresource);
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;
         throw errors.applyConflict(conflictMessage(e.conflicts), e.conflicts.map((c) => ({ field: pathString(c.path), message: `conflict with ${printManager(c.manager)}` })));

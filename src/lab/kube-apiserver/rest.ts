@@ -111,6 +111,17 @@ function toScale(info: ResourceInfo, o: KubeObject): KubeObject {
 export interface Reply {
   code: number;
   body: unknown;
+  /** Warnings for the client (kubectl prints each as "Warning: ..."). */
+  warnings?: string[];
+}
+
+/** The deprecation warnings kube-apiserver attaches to a write of `object`. */
+function warningsFor(info: ResourceInfo, object: unknown): string[] {
+  const o = object as KubeObject | undefined;
+  if (!o || info.group !== '' || !['persistentvolumeclaims', 'persistentvolumes'].includes(info.resource)) return [];
+  return o.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] !== undefined
+    ? ['metadata.annotations[volume.beta.kubernetes.io/storage-class]: deprecated since v1.8; use "storageClassName" attribute instead']
+    : [];
 }
 
 export async function handleResource(
@@ -185,11 +196,15 @@ export async function handleResource(
         }),
       };
     }
-    case 'create':
+    case 'create': {
       if (name) throw errors.methodNotAllowed('create');
-      return { code: 201, body: await api.create(info, namespace, await body(), { dryRun, user: route.user, manager }) };
-    case 'update':
-      return { code: 200, body: await api.update(info, namespace, name!, await body(), { dryRun, subresource: status, user: route.user, manager }) };
+      const created = await api.create(info, namespace, await body(), { dryRun, user: route.user, manager });
+      return { code: 201, body: created, warnings: warningsFor(info, created) };
+    }
+    case 'update': {
+      const updated = await api.update(info, namespace, name!, await body(), { dryRun, subresource: status, user: route.user, manager });
+      return { code: 200, body: updated, warnings: warningsFor(info, updated) };
+    }
     case 'patch': {
       if (contentType === 'application/apply-patch+yaml') {
         if (!fieldManager) throw errors.badRequest('fieldManager is required for apply requests');
@@ -197,11 +212,12 @@ export async function handleResource(
         const applied = await body();
         const existed = await api.tryGet(info, namespace, name!);
         const result = await api.apply(info, namespace, name!, applied, { dryRun, subresource: status, user: route.user, manager: fieldManager, force });
-        return { code: existed ? 200 : 201, body: result };
+        return { code: existed ? 200 : 201, body: result, warnings: warningsFor(info, result) };
       }
       if (query.has('force')) throw errors.badRequest('force is only allowed for apply requests');
       const patchBody = await body();
-      return { code: 200, body: await api.mutate(info, namespace, name!, (cur) => applyPatch(cur, contentType, patchBody, !info.custom), { dryRun, subresource: status, user: route.user, manager }) };
+      const patched = await api.mutate(info, namespace, name!, (cur) => applyPatch(cur, contentType, patchBody, !info.custom), { dryRun, subresource: status, user: route.user, manager });
+      return { code: 200, body: patched, warnings: warningsFor(info, patched) };
     }
     case 'delete':
     case 'deletecollection': {

@@ -188,7 +188,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return;
       }
       const reply = await handleResource(api, route, verb, req, res, url.searchParams, readBody);
-      if (reply) send(res, reply.code, reply.body);
+      if (reply) send(res, reply.code, reply.body, reply.warnings?.length ? { Warning: reply.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') } : {});
     } catch (e) {
       if (e instanceof ApiError) return sendError(res, e);
       console.error(`lab apiserver: ${method} ${req.url}: ${(e as Error).stack ?? e}`);

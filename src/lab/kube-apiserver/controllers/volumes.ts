@@ -14,6 +14,7 @@ import { PROVISIONER, STORAGE_CLASS } from './bootstrap.ts';
 
 /** The class of a claim or volume: the legacy beta annotation wins over the field, as upstream. */
 export const LEGACY_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
+const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 export function classOf(o: KubeObject): string {
   return o.metadata.annotations?.[LEGACY_CLASS_ANNOTATION] ?? o.spec?.storageClassName ?? '';
 }
@@ -65,6 +66,9 @@ export function provisioner(ctx: ControllerContext): Controller {
     name: 'pv-binder',
     keysFor: (e) => {
       if (e.type === 'put' && ctx.is(e, '', 'persistentvolumeclaims')) return [nsKey(e.object)];
+      if (e.type === 'put' && ctx.is(e, '', 'pods') && e.object.spec?.nodeName) {
+        return (e.object.spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim?.claimName).map((v: any) => `${e.object.metadata.namespace}/${v.persistentVolumeClaim.claimName}`);
+      }
       if (e.type === 'put' && ctx.is(e, '', 'persistentvolumes') && e.object.status?.phase !== 'Bound') return pending();
       return [];
     },
@@ -82,6 +86,19 @@ export function provisioner(ctx: ControllerContext): Controller {
       }
       const prebound = volumes.find((v) => claimedBy(v, pvc) && v.status?.phase !== 'Bound');
       if (prebound) return bind(ctx, prebound, pvc, true);
+      // WaitForFirstConsumer: no binding or provisioning before a Pod that uses the claim is
+      // scheduled; then the scheduler names its node on the claim.
+      const sc = ctx.get('storage.k8s.io', 'storageclasses', undefined, classOf(pvc));
+      if (sc?.volumeBindingMode === 'WaitForFirstConsumer') {
+        const consumer = ctx.list('', 'pods', ns).find((p) => p.spec?.nodeName && (p.spec.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === name));
+        if (!consumer) return;
+        if (pvc.metadata.annotations?.[SELECTED_NODE] !== consumer.spec.nodeName) {
+          await ctx.api.mutate(ctx.info('', 'persistentvolumeclaims'), ns, name, (o) => {
+            o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [SELECTED_NODE]: consumer.spec.nodeName };
+            return o;
+          }).catch(benign);
+        }
+      }
       const candidates = volumes
         .filter((v) => !v.spec?.claimRef && v.status?.phase === 'Available' && fits(v, pvc))
         .sort((a, b) => quantity(a.spec?.capacity?.storage) - quantity(b.spec?.capacity?.storage));
