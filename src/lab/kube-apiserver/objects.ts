@@ -435,20 +435,10 @@ export class ObjectApi {
   /** The shapes of `info`'s fields: k8s.io/api's for built-in kinds, the CRD schema for custom ones. */
   async schemaFor(info: ResourceInfo): Promise<Schema> {
     if (!info.custom) return builtinSchema;
-    const crds = await this.store.list('/registry/apiextensions.k8s.io/customresourcedefinitions/');
-    let startKey: string | undefined;
-    for (let page = crds; ; ) {
-      for (const item of page.items) {
-        const spec = item.object.spec ?? {};
-        if (spec.group !== info.group || spec.names?.plural !== info.resource) continue;
-        const version = (spec.versions ?? []).find((v: any) => v.name === info.version);
-        return crdSchema(version?.schema?.openAPIV3Schema ?? spec.validation?.openAPIV3Schema ?? {});
-      }
-      if (!page.nextKey) break;
-      startKey = page.nextKey;
-      page = await this.store.list('/registry/apiextensions.k8s.io/customresourcedefinitions/', { startKey });
-    }
-    return crdSchema({});
+    // A CRD's name is always <plural>.<group>.
+    const crd = await this.store.get(`/registry/apiextensions.k8s.io/customresourcedefinitions/${info.resource}.${info.group}`);
+    const version = (crd?.object.spec?.versions ?? []).find((v: any) => v.name === info.version);
+    return crdSchema(version?.schema?.openAPIV3Schema ?? {});
   }
 
   /**
