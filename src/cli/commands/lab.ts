@@ -28,11 +28,13 @@ The lab outlives the command; stop it with 'lifeboat lab down'. If a healthy lab
 the folder, up says so and exits 0. The lab folder gets a lifeboat.yaml pointing at the services
 (and the kubeconfig of the lab's API server); 'eval "$(lifeboat lab env)"' points the usual tools
 (docker, etcdctl, psql, lifeboat) at them.`,
-  options: { ...DIR_OPTION, quiet: { type: 'boolean', short: 'q' } },
-  optionHelp: { ...DIR_HELP, quiet: 'print nothing when all went well' },
+  options: { ...DIR_OPTION, quiet: { type: 'boolean', short: 'q' }, nodes: { type: 'string' } },
+  optionHelp: { ...DIR_HELP, quiet: 'print nothing when all went well', nodes: 'how many nodes (lab-node-1..N), each with a kubelet running its pods (default 1)' },
   async run(ctx) {
     const dir = await labDir(ctx);
     const quiet = ctx.values.quiet === true;
+    const nodes = ctx.values.nodes === undefined ? 1 : Number(ctx.values.nodes);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 10) throw new CliError(`--nodes ${String(ctx.values.nodes)}: give a whole number of nodes from 1 to 10`, EXIT.usage);
     const { labStatus, readLabState, startLab, stopLab } = await import('../../lab/lab.ts');
     const { LabError } = await import('../../lab/process.ts');
     const before = await labStatus(dir);
@@ -50,6 +52,7 @@ the folder, up says so and exits 0. The lab folder gets a lifeboat.yaml pointing
     try {
       lab = await startLab({
         dir,
+        nodes,
         onProgress: (e) => {
           if (!quiet && e.phase === 'ready') ctx.err(`  ${e.service} ready (${seconds(e.ms)})`);
         },

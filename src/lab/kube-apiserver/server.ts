@@ -21,6 +21,7 @@ import { OpenApi, openApiV2 } from './openapi.ts';
 import { Registry } from './registry.ts';
 import { handleResource, parseResourcePath, verbOf } from './rest.ts';
 import { Store } from './storage.ts';
+import { TABLE_RESOURCES, toTable, wantsTable } from './tables.ts';
 
 /** The request body limit of a real kube-apiserver (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -188,6 +189,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return;
       }
       const reply = await handleResource(api, route, verb, req, res, url.searchParams, readBody);
+      if (reply && (verb === 'get' || verb === 'list') && !route.subresource && route.info.group === '' && TABLE_RESOURCES.has(route.info.resource) && wantsTable(req)) {
+        reply.body = toTable(route.info.resource, reply.body);
+      }
       if (reply) send(res, reply.code, reply.body, reply.warnings?.length ? { Warning: reply.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') } : {});
     } catch (e) {
       if (e instanceof ApiError) return sendError(res, e);
