@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { PassThrough, Writable } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusybox } from '../../src/lab/fixtures.ts';
@@ -206,5 +209,55 @@ describe('the lab kubelets', () => {
     const claim = JSON.parse(await kubectl('get', 'pvc', 'data', '-o', 'json'));
     const pv = JSON.parse(await kubectl('get', 'pv', claim.spec.volumeName, '-o', 'json'));
     expect(fs.readFileSync(path.join(pv.spec.hostPath.path, 'orders.txt'), 'utf8')).toBe('order-1\n');
+  });
+
+  it('serves kubectl logs (plain, --previous and -f) and kubectl exec (output, exit code, stdin) through the API server', async () => {
+    expect(await kubectl('logs', 'envpod')).toContain('hello mode=fast');
+    await apply(podSpec('counter', {
+      volumes: [{ name: 'd', emptyDir: {} }],
+      containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'n=$(cat /d/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /d/n; echo "attempt $n"; exit 1'], volumeMounts: [{ name: 'd', mountPath: '/d' }] }],
+    }));
+    await until('the second attempt', async () => (await kubectl('logs', 'counter')).includes('attempt 2'));
+    expect(await kubectl('logs', 'counter', '--previous')).toBe('attempt 1\n');
+    await expect(kubectl('logs', 'envpod', '--previous')).rejects.toThrow(/previous terminated container "main" in pod "envpod" not found/);
+
+    await apply(podSpec('ticker', { containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done'] }] }));
+    await until('ticker Running', async () => (await pod('default', 'ticker')).status?.phase === 'Running');
+    const follow = spawn('kubectl', ['logs', '-f', 'ticker'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+    let followed = '';
+    follow.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    await until('followed lines', async () => followed.includes('tick 5'));
+    follow.kill();
+
+    const failing = await run('kubectl', ['exec', 'envpod', '--', 'sh', '-c', 'echo hi; exit 3'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } }).catch((e) => e);
+    expect(failing.stdout).toBe('hi\n');
+    expect(failing.code).toBe(3);
+    expect(await kubectl('exec', 'envpod', '--', 'sh', '-c', 'echo $GREETING; cat /work/init.txt')).toBe('hello\nprepared\n');
+    const piped = await new Promise<string>((resolve, reject) => {
+      const child = spawn('kubectl', ['exec', '-i', 'envpod', '--', 'sh', '-c', 'wc -l'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+      child.stdin.end('one\ntwo\nthree\n');
+    });
+    expect(piped.trim()).toBe('3');
+  });
+
+  it('serves @kubernetes/client-node\'s Exec (with the exit status) and Log', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(lab.kubeconfig);
+    let out = '';
+    const stdout = new Writable({ write: (chunk, _enc, cb) => ((out += chunk.toString()), cb()) });
+    const status = await new Promise<any>((resolve, reject) => {
+      new k8s.Exec(kc).exec('default', 'envpod', 'main', ['sh', '-c', 'echo from-client; exit 4'], stdout, null, null, false, resolve).catch(reject);
+    });
+    expect(status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '4' }] } });
+    await until('the output', async () => out === 'from-client\n');
+    const logs = new PassThrough();
+    let text = '';
+    logs.on('data', (d: Buffer) => (text += d.toString()));
+    await new k8s.Log(kc).log('default', 'envpod', 'main', logs, { follow: false });
+    await until('the log', async () => text.includes('hello mode=fast'));
   });
 });

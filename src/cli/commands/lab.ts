@@ -13,7 +13,7 @@ async function labDir(ctx: CommandContext): Promise<string> {
 }
 
 function statusLines(services: { name: string; healthy: boolean; address: string; pid: number }[]): string[] {
-  return services.map((s) => `${s.healthy ? 'OK  ' : 'DOWN'} ${s.name.padEnd(15)} ${s.address.padEnd(52)} pid ${s.pid}`);
+  return services.map((s) => `${s.healthy ? 'OK  ' : 'DOWN'} ${s.name.padEnd(19)} ${s.address.padEnd(52)} pid ${s.pid}`);
 }
 
 function seconds(ms: number): string {

@@ -20,6 +20,7 @@ import { ObjectApi } from './objects.ts';
 import { OpenApi, openApiV2 } from './openapi.ts';
 import { Registry } from './registry.ts';
 import { handleResource, parseResourcePath, verbOf } from './rest.ts';
+import { podStreamPath, proxyExec, proxyLog } from './pod-proxy.ts';
 import { Store } from './storage.ts';
 import { TABLE_RESOURCES, toTable, wantsTable } from './tables.ts';
 
@@ -172,6 +173,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           : undefined;
         if (doc) return send(res, 200, doc);
       }
+      const stream = podStreamPath(pathname);
+      if (stream?.sub === 'log' && method === 'GET') return await proxyLog(api, tokens.admin, stream, url.searchParams, req, res);
+      if (stream && stream.sub !== 'log') throw errors.badRequest('Upgrade request required');
       const route = parseResourcePath(api, pathname, url.searchParams);
       if (route === undefined) throw errors.pathNotFound();
       if (route instanceof ApiError) throw route;
@@ -207,6 +211,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       console.error(`lab apiserver: ${(e as Error).stack ?? e}`);
       if (!res.headersSent) sendError(res, errors.internal(String(e)));
     });
+  });
+  // pods/exec and pods/attach: WebSocket upgrades, proxied to the pod's kubelet.
+  server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'https://lab');
+    const stream = podStreamPath(url.pathname);
+    const refuse = (e: ApiError) => {
+      const body = JSON.stringify(e.toStatus());
+      socket.end(`HTTP/1.1 ${e.code} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    };
+    try {
+      const user = authenticate(req.headers.authorization, tokens);
+      if (!stream || stream.sub === 'log') throw errors.pathNotFound();
+      if (!user.canWrite) throw errors.forbidden(user.name, 'create', `pods/${stream.sub}`, '', stream.namespace, stream.name);
+      void proxyExec(api, tokens.admin, stream, url.searchParams, req, socket, head).catch(() => socket.destroy());
+    } catch (e) {
+      refuse(e instanceof ApiError ? e : errors.internal(String(e)));
+    }
   });
   server.keepAliveTimeout = 60_000;
   const host = opts.host ?? '127.0.0.1';

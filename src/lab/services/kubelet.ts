@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError, spawnService, waitReady } from '../process.ts';
-import type { LabContext, ServiceDef, ServiceState } from '../service.ts';
+import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const KUBELET_PREFIX = 'kubelet-';
@@ -44,6 +44,7 @@ export function kubeletService(node: string): ServiceDef {
       const tokens = JSON.parse(fs.readFileSync(apiserver.extra!.tokens, 'utf8')) as { admin: string };
       fs.writeFileSync(tokenFile, `${tokens.admin}\n`, { mode: 0o600 });
       const log = path.join(dir, 'kubelet.log');
+      const port = await servicePort(lab, name);
       const spawned = spawnService({
         service: name,
         program: process.execPath,
@@ -56,12 +57,13 @@ export function kubeletService(node: string): ServiceDef {
           '--token-file', tokenFile,
           '--docker', docker.extra!.socket,
           '--root', root,
+          '--port', String(port),
         ],
         cwd: ROOT,
         logFile: log,
         owner: lab.owner,
       });
-      const state: ServiceState = { name, pid: spawned.pid, port: 0, address: node, dir, log, extra: { node, root } };
+      const state: ServiceState = { name, pid: spawned.pid, port, address: `http://127.0.0.1:${port}`, dir, log, extra: { node, root } };
       await waitReady(name, spawned, log, () => healthy(state));
       return state;
     },
