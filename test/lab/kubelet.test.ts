@@ -260,4 +260,26 @@ describe('the lab kubelets', () => {
     await new k8s.Log(kc).log('default', 'envpod', 'main', logs, { follow: false });
     await until('the log', async () => text.includes('hello mode=fast'));
   });
+
+  it('gives a pod its ServiceAccount\'s token, which the API server accepts with RBAC: what its Role allows is listed, the rest is 403', async () => {
+    await kubectl('create', 'namespace', 'team');
+    await kubectl('create', 'serviceaccount', 'reader', '-n', 'team');
+    await kubectl('create', 'role', 'configmap-reader', '-n', 'team', '--verb=get,list', '--resource=configmaps');
+    await kubectl('create', 'rolebinding', 'reader-reads', '-n', 'team', '--role=configmap-reader', '--serviceaccount=team:reader');
+    await apply(podSpec('caller', { serviceAccountName: 'reader', containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] }, 'team'));
+    await until('caller Running', async () => (await pod('team', 'caller')).status?.phase === 'Running');
+    // The token as the pod has it mounted (busybox's wget cannot do TLS with the lab's ECDSA
+    // certificate, so the call itself is made with kubectl, with nothing but that token).
+    expect(await kubectl('exec', '-n', 'team', 'caller', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo $KUBERNETES_SERVICE_HOST')).toBe('team\n127.0.0.1\n');
+    expect(await kubectl('exec', '-n', 'team', 'caller', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt')).toContain('BEGIN CERTIFICATE');
+    const token = (await kubectl('exec', '-n', 'team', 'caller', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token')).trim();
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ sub: 'system:serviceaccount:team:reader', 'kubernetes.io': { namespace: 'team', pod: { name: 'caller' } } });
+    const asPod = (...args: string[]) => run('kubectl', ['--server', lab.services['kube-apiserver']!.address, '--certificate-authority', lab.services['kube-apiserver']!.extra!.caCert, '--token', token, ...args], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
+    expect((await asPod('get', 'configmaps', '-n', 'team', '-o', 'name')).stdout).toContain('configmap/kube-root-ca.crt');
+    const denied = await asPod('get', 'secrets', '-n', 'team').catch((e) => e);
+    expect(denied.stderr).toContain('Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:team:reader" cannot list resource "secrets" in API group "" in the namespace "team"');
+    const forged = `${token.split('.').slice(0, 1).join('')}.${Buffer.from(JSON.stringify({ sub: 'system:serviceaccount:kube-system:admin', exp: 9999999999 })).toString('base64url')}.${token.split('.')[2]}`;
+    const tampered = await asPod('get', 'configmaps', '-n', 'team', '--token', forged).catch((e) => e);
+    expect(tampered.stderr).toMatch(/Unauthorized/);
+  });
 });

@@ -21,6 +21,7 @@ import { OpenApi, openApiV2 } from './openapi.ts';
 import { Registry } from './registry.ts';
 import { handleResource, parseResourcePath, verbOf } from './rest.ts';
 import { podStreamPath, proxyExec, proxyLog } from './pod-proxy.ts';
+import { rbacAllows, serviceAccountKey, tokenRequest, TOKEN_REQUEST_PATH, type Attributes } from './service-accounts.ts';
 import { Store } from './storage.ts';
 import { TABLE_RESOURCES, toTable, wantsTable } from './tables.ts';
 
@@ -136,13 +137,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     controllers = await startControllers(api, cache, { volumesDir: opts.volumesDir, nodes: opts.nodes ?? ['lab-node-1'], caCert: String(opts.caCert ?? opts.tls.cert) });
   }
 
+  const saKey = serviceAccountKey(tokens);
+  /** RBAC for service-account users (the lab's own tokens keep their two fixed roles). */
+  const authorize = (user: User, a: Attributes) => {
+    if (!user.serviceAccount) return;
+    if (api.cache && rbacAllows(api.cache, registry, user.serviceAccount, a)) return;
+    throw errors.forbidden(user.name, a.verb, a.subresource ? `${a.resource}/${a.subresource}` : a.resource, a.group, a.namespace ?? (a.name === undefined ? undefined : ''), a.name);
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://lab');
     const pathname = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
     const readBody = bodyReader(req);
     try {
-      const user: User = authenticate(req.headers.authorization, tokens);
+      const user: User = authenticate(req.headers.authorization, tokens, saKey);
       const fault = faults.pick(method, pathname);
       if (faults.latencyMs > 0 && faults.match(method, pathname)) await new Promise((r) => setTimeout(r, faults.latencyMs));
       if (fault === 429) throw errors.tooManyRequests(faults.retryAfterSeconds);
@@ -174,6 +183,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         if (doc) return send(res, 200, doc);
       }
       const stream = podStreamPath(pathname);
+      const tokenFor = TOKEN_REQUEST_PATH.exec(pathname);
+      if (tokenFor && method === 'POST') {
+        authorize(user, { verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: decodeURIComponent(tokenFor[1]!), name: decodeURIComponent(tokenFor[2]!) });
+        if (!user.canWrite) throw errors.forbidden(user.name, 'create', 'serviceaccounts/token', '', decodeURIComponent(tokenFor[1]!), decodeURIComponent(tokenFor[2]!));
+        return send(res, 201, await tokenRequest(api, saKey, decodeURIComponent(tokenFor[1]!), decodeURIComponent(tokenFor[2]!), await readBody()));
+      }
+      if (stream?.sub === 'log' && method === 'GET') authorize(user, { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: stream.namespace, name: stream.name });
       if (stream?.sub === 'log' && method === 'GET') return await proxyLog(api, tokens.admin, stream, url.searchParams, req, res);
       if (stream && stream.sub !== 'log') throw errors.badRequest('Upgrade request required');
       const route = parseResourcePath(api, pathname, url.searchParams);
@@ -181,6 +197,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (route instanceof ApiError) throw route;
       route.user = user.name;
       const verb = verbOf(method, route);
+      authorize(user, { verb, group: route.info.group, resource: route.info.resource, subresource: route.subresource, namespace: route.info.namespaced ? route.namespace : undefined, name: route.name });
       if (!user.canWrite && !READ_VERBS.has(verb)) {
         throw errors.forbidden(user.name, verb, route.subresource ? `${route.info.resource}/${route.subresource}` : route.info.resource, route.info.group, route.info.namespaced ? route.namespace ?? '' : undefined, route.name);
       }
@@ -221,8 +238,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       socket.end(`HTTP/1.1 ${e.code} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     };
     try {
-      const user = authenticate(req.headers.authorization, tokens);
+      const user = authenticate(req.headers.authorization, tokens, saKey);
       if (!stream || stream.sub === 'log') throw errors.pathNotFound();
+      authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: stream.sub, namespace: stream.namespace, name: stream.name });
       if (!user.canWrite) throw errors.forbidden(user.name, 'create', `pods/${stream.sub}`, '', stream.namespace, stream.name);
       void proxyExec(api, tokens.admin, stream, url.searchParams, req, socket, head).catch(() => socket.destroy());
     } catch (e) {

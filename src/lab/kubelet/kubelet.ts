@@ -31,6 +31,8 @@ export interface KubeletOptions {
   api: ApiClient;
   docker: Docker;
   dirs: NodeDirs;
+  /** The API server's URL, given to containers as KUBERNETES_SERVICE_HOST/PORT (pods share the host's loopback). */
+  apiServer?: string;
   /** The port the kubelet's own server listens on (logs, exec), published in the Node. */
   port?: number;
   /** How often pods are synced (default 1 s). */
@@ -234,6 +236,7 @@ export class Kubelet {
       return;
     }
     const terminal = ['Succeeded', 'Failed'].includes(pod.status?.phase);
+    pod = withServiceAccountVolume(pod);
     const byName = await this.inspectAll(list);
     const record = (spec: any): ContainerRecord => ({ spec, latest: byName.get(spec.name)?.[0], previous: byName.get(spec.name)?.[1] });
     const inits: ContainerRecord[] = (pod.spec.initContainers ?? []).map(record);
@@ -245,7 +248,7 @@ export class Kubelet {
     let volumeError: string | undefined;
     if (!terminal) {
       try {
-        volumes = await prepareVolumes(this.opts.api, this.opts.dirs, pod);
+        volumes = await prepareVolumes(this.opts.api, this.opts.dirs, pod, (audience, expirationSeconds) => this.requestToken(pod, audience, expirationSeconds));
       } catch (e) {
         volumeError = (e as Error).message;
       }
@@ -293,6 +296,17 @@ export class Kubelet {
     await run();
   }
 
+  /** A token for the pod's ServiceAccount through TokenRequest, bound to the pod. */
+  private async requestToken(pod: any, audience: string | undefined, expirationSeconds: number): Promise<string> {
+    const sa = pod.spec.serviceAccountName ?? 'default';
+    const reply = await this.opts.api.request('POST', `/api/v1/namespaces/${pod.metadata.namespace}/serviceaccounts/${sa}/token`, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { ...(audience ? { audiences: [audience] } : {}), expirationSeconds, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid } },
+    });
+    return reply.status.token;
+  }
+
   private async ensureImage(image: string, policy: string | undefined): Promise<void> {
     const docker = this.opts.docker;
     const tagged = /:[^/]+$/.test(image.split('@')[0]!) && !image.endsWith(':latest');
@@ -322,7 +336,9 @@ export class Kubelet {
     let env: Record<string, string>;
     let binds: string[];
     try {
-      env = await containerEnv(pod, c, lookup, HOST_IP);
+      const server = this.opts.apiServer ? new URL(this.opts.apiServer) : undefined;
+      const serviceEnv: Record<string, string> = server ? { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port, KUBERNETES_SERVICE_PORT_HTTPS: server.port, KUBERNETES_PORT: `tcp://${server.hostname}:${server.port}` } : {};
+      env = { ...serviceEnv, ...(await containerEnv(pod, c, lookup, HOST_IP)) };
       binds = bindsFor(c, volumes);
     } catch (e) {
       r.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
@@ -402,6 +418,32 @@ export class Kubelet {
     await this.opts.api.mergePatch(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`, { status });
     this.written.set(pod.metadata.uid, text);
   }
+}
+
+const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The kube-api-access volume the ServiceAccount admission plugin adds to pods (token, ca.crt,
+ * namespace); the lab's API server does not add it, so the kubelet does, in memory.
+ */
+function withServiceAccountVolume(pod: any): any {
+  if (pod.spec.automountServiceAccountToken === false) return pod;
+  const all = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])];
+  if (all.some((c: any) => (c.volumeMounts ?? []).some((m: any) => m.mountPath === SA_MOUNT))) return pod;
+  const name = 'kube-api-access-lab';
+  const volume = {
+    name,
+    projected: {
+      defaultMode: 0o644,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
+  };
+  const mount = (c: any) => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), { name, mountPath: SA_MOUNT, readOnly: true }] });
+  return { ...pod, spec: { ...pod.spec, volumes: [...(pod.spec.volumes ?? []), volume], initContainers: pod.spec.initContainers?.map(mount), containers: pod.spec.containers.map(mount) } };
 }
 
 const volumes = (mains: ContainerRecord[], inits: ContainerRecord[]) => [...mains, ...inits].some((r) => r.latest);

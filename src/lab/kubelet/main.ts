@@ -29,7 +29,7 @@ const token = fs.readFileSync(values['token-file'], 'utf8').trim();
 const api = new ApiClient({ server: values.server, ca: fs.readFileSync(values.ca, 'utf8'), token });
 const docker = new Docker({ socketPath: values.docker });
 const server = await startKubeletServer({ node: values.node, docker, token, port: values.port ? Number(values.port) : 0 });
-const kubelet = new Kubelet({ node: values.node, api, docker, dirs: { root: values.root }, port: server.port });
+const kubelet = new Kubelet({ node: values.node, api, docker, dirs: { root: values.root }, port: server.port, apiServer: values.server });
 await kubelet.start();
 fs.writeFileSync(`${values.root}/ready`, `${process.pid}\n`);
 console.log(`lab kubelet for ${values.node} running (docker ${values.docker})`);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiClient } from './api-client.ts';
-import { keyValue } from './env.ts';
+import { fieldValue, keyValue } from './env.ts';
 
 export interface NodeDirs {
   /** The node's root: pods/<uid>/volumes/<name> and host/<hostPath>. */
@@ -53,7 +53,10 @@ function keyFiles(kind: 'configmaps' | 'secrets', object: any, items: any[] | un
 }
 
 /** Prepares every volume of `pod`; resolves to each volume's host folder by name. Throws with the reason it cannot mount. */
-export async function prepareVolumes(api: ApiClient, dirs: NodeDirs, pod: any, extra: Record<string, (dir: string) => Promise<void>> = {}): Promise<Map<string, string>> {
+/** A service-account token for the pod (TokenRequest bound to it), for projected serviceAccountToken sources. */
+export type TokenSource = (audience: string | undefined, expirationSeconds: number) => Promise<string>;
+
+export async function prepareVolumes(api: ApiClient, dirs: NodeDirs, pod: any, serviceAccountToken?: TokenSource): Promise<Map<string, string>> {
   const ns = pod.metadata.namespace;
   const out = new Map<string, string>();
   for (const v of pod.spec.volumes ?? []) {
@@ -78,6 +81,9 @@ export async function prepareVolumes(api: ApiClient, dirs: NodeDirs, pod: any, e
       if (!dir) throw new Error(`persistentvolume "${pvName}" has no hostPath or local folder the lab can mount`);
       fs.mkdirSync(dir, { recursive: true });
       out.set(v.name, dir);
+    } else if (v.downwardAPI) {
+      writeProjected(own, (v.downwardAPI.items ?? []).filter((i: any) => i.fieldRef).map((i: any) => ({ path: i.path, data: Buffer.from(fieldValue(pod, i.fieldRef.fieldPath, '127.0.0.1')), mode: i.mode ?? v.downwardAPI.defaultMode })));
+      out.set(v.name, own);
     } else if (v.configMap || v.secret) {
       const kind = v.configMap ? 'configmaps' : 'secrets';
       const ref = v.configMap ?? v.secret;
@@ -86,12 +92,23 @@ export async function prepareVolumes(api: ApiClient, dirs: NodeDirs, pod: any, e
       if (!object && !ref.optional) throw new Error(`${kind === 'configmaps' ? 'configmap' : 'secret'} "${name}" not found`);
       writeProjected(own, keyFiles(kind, object, ref.items, ref.defaultMode));
       out.set(v.name, own);
-    } else if (v.projected && extra.projected) {
-      await extra.projected(own);
-      out.set(v.name, own);
     } else if (v.projected) {
       const files: { path: string; data: Buffer; mode?: number }[] = [];
       for (const s of v.projected.sources ?? []) {
+        if (s.serviceAccountToken && serviceAccountToken) {
+          const file = path.join(own, path.normalize(s.serviceAccountToken.path));
+          // Kept until it is 80% through its life, as the kubelet's token manager does.
+          const expiration = Number(s.serviceAccountToken.expirationSeconds ?? 3607);
+          const fresh = fs.existsSync(file) && Date.now() - fs.statSync(file).mtimeMs < expiration * 800;
+          files.push({ path: s.serviceAccountToken.path, data: fresh ? fs.readFileSync(file) : Buffer.from(await serviceAccountToken(s.serviceAccountToken.audience, expiration)), mode: v.projected.defaultMode ?? 0o644 });
+          continue;
+        }
+        if (s.downwardAPI) {
+          for (const item of s.downwardAPI.items ?? []) {
+            if (item.fieldRef) files.push({ path: item.path, data: Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, '127.0.0.1')), mode: item.mode ?? v.projected.defaultMode });
+          }
+          continue;
+        }
         const src = s.configMap ?? s.secret;
         if (!src) continue;
         const kind = s.configMap ? 'configmaps' : 'secrets';
@@ -102,7 +119,7 @@ export async function prepareVolumes(api: ApiClient, dirs: NodeDirs, pod: any, e
       writeProjected(own, files);
       out.set(v.name, own);
     } else {
-      throw new Error(`volume "${v.name}": the lab's kubelet mounts emptyDir, hostPath, persistentVolumeClaim, configMap, secret and projected volumes`);
+      throw new Error(`volume "${v.name}": the lab's kubelet mounts emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected volumes`);
     }
   }
   return out;
