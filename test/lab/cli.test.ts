@@ -40,6 +40,8 @@ describe('lifeboat lab', () => {
     const text = await lifeboat(['lab', 'status', '--dir', dir]);
     expect(text.code).toBe(0);
     expect(text.stdout.split('\n').filter((l) => l.startsWith('OK '))).toHaveLength(7);
+    expect(body).toMatchObject({ nodes: [{ node: 'lab-node-1', pods: [] }] });
+    expect(text.stdout).toMatch(/^ {2}lab-node-1\s+0 pods$/m);
     expect(fs.existsSync(path.join(dir, 'lifeboat.yaml'))).toBe(true);
   });
 

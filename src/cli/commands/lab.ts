@@ -72,22 +72,29 @@ the folder, up says so and exits 0. The lab folder gets a lifeboat.yaml pointing
 
 const statusCommand: Command = {
   name: 'status',
-  summary: 'show each lab service, whether it is healthy, its address and pid',
+  summary: 'show each lab service (and each node\'s kubelet), whether it is healthy, its address and pid, and the pods on each node',
   details: 'Exit code 1 when no lab runs in the folder or any service is down.',
   options: DIR_OPTION,
   optionHelp: DIR_HELP,
   async run(ctx) {
     const dir = await labDir(ctx);
-    const { labStatus } = await import('../../lab/lab.ts');
+    const { labStatus, readLabState } = await import('../../lab/lab.ts');
+    const { labPods, podLines } = await import('../../lab/pods-status.ts');
     const services = await labStatus(dir);
     const healthy = services !== undefined && services.length > 0 && services.every((s) => s.healthy);
+    const state = readLabState(dir);
+    const nodes = state && services?.some((s) => s.name === 'kube-apiserver' && s.healthy) ? await labPods(state) : undefined;
     if (ctx.globals.json) {
-      ctx.json({ dir, running: services !== undefined, healthy, services: services ?? [] });
+      ctx.json({ dir, running: services !== undefined, healthy, services: services ?? [], nodes: nodes ?? [] });
       return healthy ? EXIT.ok : EXIT.failed;
     }
     if (!services) throw new CliError(`no lab in ${dir}: start one with 'lifeboat lab up${ctx.values.dir ? ` --dir ${dir}` : ''}'`);
     ctx.out(`lab in ${dir}`);
     for (const line of statusLines(services)) ctx.out(line);
+    if (nodes?.length) {
+      ctx.out('nodes and their pods:');
+      for (const line of podLines(nodes)) ctx.out(line);
+    }
     if (!healthy) ctx.err(`some services are down: see their logs in ${dir}, or restart with 'lifeboat lab up'`);
     return healthy ? EXIT.ok : EXIT.failed;
   },
