@@ -3,8 +3,11 @@
 # registry, Prometheus, PostgreSQL), restic (the reference for the repository format), skopeo,
 # busybox (to build lab images without a network) and tmux. Skips what is already there, so
 # `npm start` and `npm test` can run it every time.
+#   setup.sh start   what the lab and the TUI need (kubectl is optional: only the tests use it)
+#   setup.sh test    that, and kubectl for the tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for_what=${1:-test}
 
 declare -A PROGRAM_OF=(
   [etcd-server]=/usr/bin/etcd
@@ -29,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root=()
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null; then as_root=(sudo); else
-      echo "lifeboat setup: missing Debian packages ${missing[*]}: run 'apt-get install ${missing[*]}' as root" >&2
+      echo "lifeboat setup: missing Debian packages ${missing[*]}: run 'apt-get install ${missing[*]}' as root (the lab itself runs as root too)" >&2
       exit 1
     fi
   fi
@@ -37,8 +40,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if ! command -v kubectl >/dev/null; then
-  echo "lifeboat setup: kubectl is not installed: the tests check lifeboat's API server with the real kubectl (v1.32); install it from the Kubernetes packages" >&2
-  exit 1
+  # Debian bookworm has no kubectl package.
+  where="Debian has no package for it: add the Kubernetes apt repository (https://pkgs.k8s.io/core:/stable:/v1.32/deb/, package kubectl) or put the v1.32 binary (https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl) on PATH"
+  if [ "$for_what" = test ]; then
+    echo "lifeboat setup: kubectl is not installed: the tests check lifeboat's API server with the real kubectl (v1.32). $where" >&2
+    exit 1
+  fi
+  echo "lifeboat setup: note: kubectl is not installed; lifeboat and the lab do not need it (only the tests do). $where" >&2
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

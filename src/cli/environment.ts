@@ -24,6 +24,7 @@ export function loadEnvironmentConfig(ctx: CommandContext): { config: LifeboatCo
   try {
     return loadConfig({
       file: ctx.globals.config ?? (ctx.env.LIFEBOAT_CONFIG || undefined),
+      fileFrom: ctx.globals.config ? '--config' : 'LIFEBOAT_CONFIG',
       cwd: ctx.cwd,
       env: ctx.env,
       // With nothing configured, a running default lab is the environment (so `npm start` works).
@@ -53,7 +54,7 @@ export async function loadEnvironment(ctx: CommandContext, opts: { needCluster?:
       configContext: config.cluster?.context,
     });
   } catch (e) {
-    if (e instanceof KubeconfigError) throw new CliError(e.message);
+    if (e instanceof KubeconfigError) throw new UsageError(e.message);
     throw e;
   }
   if (!kube && opts.needCluster) {

@@ -1,10 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import type { Command, CommandContext } from './command.ts';
+import { InvalidRequestError } from '../engine/errors.ts';
 import { CliError, EXIT } from './errors.ts';
 import { globalsFrom } from './globals.ts';
 import { helpText } from './help.ts';
 import { parseCommandLine } from './parse.ts';
 import { commands } from './commands/index.ts';
+import { setRequestDeadline } from '../engine/deadline.ts';
 import { openTui } from './tui.ts';
 
 export interface MainIO {
@@ -42,8 +44,10 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
       stdout.write(helpText(parsed.command, parsed.path) + '\n');
       return EXIT.ok;
     }
+    const globals = globalsFrom(parsed.values, env);
+    setRequestDeadline(globals.requestTimeoutMs);
     const ctx: CommandContext = {
-      globals: globalsFrom(parsed.values, env),
+      globals,
       values: parsed.values,
       positionals: parsed.positionals,
       env,
@@ -65,6 +69,10 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     if (e instanceof CliError) {
       stderr.write(`lifeboat: ${e.message}\n`);
       return e.exitCode;
+    }
+    if (e instanceof InvalidRequestError) {
+      stderr.write(`lifeboat: ${e.message}\n`);
+      return EXIT.usage;
     }
     const err = e as Error;
     stderr.write(`lifeboat: ${err.message ?? String(e)}\n`);

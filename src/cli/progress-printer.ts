@@ -1,3 +1,4 @@
+import { deadlineText } from '../engine/deadline.ts';
 import type { JobEvent } from '../engine/jobs/events.ts';
 import { RateMeter, etaSeconds } from '../engine/jobs/rate.ts';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../components/format.ts';
@@ -56,7 +57,7 @@ export class ProgressPrinter {
     let line: string | undefined;
     switch (e.type) {
       case 'start':
-        line = `${j.title}: started`;
+        line = `${j.title}: started (each call to a server has ${deadlineText()} to answer)`;
         break;
       case 'progress':
         Object.assign(j, { phase: e.phase, bytesDone: e.bytesDone, bytesTotal: e.bytesTotal, itemsDone: e.itemsDone, itemsTotal: e.itemsTotal });

@@ -9,7 +9,7 @@ import { loadEnvironmentConfig } from './environment.ts';
 import type { LifeboatConfig } from '../engine/config/schema.ts';
 import { defaultRepositoryFolder } from '../engine/repository/backend/local.ts';
 import { openBackend } from '../engine/repository/backend/location.ts';
-import { RepositoryError } from '../engine/repository/errors.ts';
+import { RepositoryConfigError, RepositoryError } from '../engine/repository/errors.ts';
 import { Repository } from '../engine/repository/repository.ts';
 
 function config(ctx: CommandContext): LifeboatConfig {
@@ -40,12 +40,21 @@ function readPasswordFile(file: string, from: string): string {
   try {
     return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (e) {
-    throw new UsageError(`cannot read the password file ${file} (from ${from}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`the password file ${file} (from ${from}) does not exist: check the path, or set LIFEBOAT_PASSWORD`);
+    if (code === 'EACCES') throw new UsageError(`the password file ${file} (from ${from}) cannot be read by this user: check its owner and mode`);
+    throw new UsageError(`cannot read the password file ${file} (from ${from}): ${code ?? (e as Error).message}`);
   }
+}
+
+/** Names each damaged file the command met and skipped (one warning line each, on stderr). */
+export function reportDamage(ctx: CommandContext, repo: Repository): void {
+  for (const [file, why] of repo.unreadable) ctx.err(`warning: ${file} in ${repo.backend.location} cannot be read: ${why}; 'lifeboat repo check' names all damage`);
 }
 
 /** Turns repository errors into one-line CLI errors (exit 1). */
 export function asCliError(e: unknown): unknown {
+  if (e instanceof RepositoryConfigError) return new UsageError(e.message);
   if (e instanceof RepositoryError) return new CliError(e.message);
   return e;
 }

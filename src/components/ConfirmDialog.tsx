@@ -11,6 +11,10 @@ export interface Dialog {
   /** What "no" does. */
   no?: string;
   danger?: boolean;
+  /** While false, the question no longer stands (the backup it would cancel has ended): the shell closes it. */
+  relevant?(): boolean;
+  /** Said on the message line when the shell closes it for that. */
+  ended?: string;
   onConfirm(): void;
 }
 

@@ -11,14 +11,17 @@ export interface HeaderFacts {
   repository?: string;
   newest?: SnapshotSummary | null;
   coverage?: CoverageFigure;
+  /** Sources that could not be seen at all: the figure says nothing of what they hold. */
+  unknown?: string[];
   now: number;
 }
 
-function coverageText(c: CoverageFigure | undefined): string {
+function coverageText(c: CoverageFigure | undefined, unknown: string[] = []): string {
   if (!c) return 'coverage …';
-  if (c.total === 0) return 'coverage: nothing that needs a backup found';
+  const of = unknown.length ? `; unknown for ${unknown.join(', ')}` : '';
+  if (c.total === 0) return `coverage: nothing that needs a backup found${of}`;
   const stale = c.stale ? `, ${c.stale} stale` : '';
-  return `coverage ${formatPercent(c.ratio)} (${c.covered}/${c.total}${stale})`;
+  return `coverage ${formatPercent(c.ratio)} (${c.covered}/${c.total}${stale})${of}`;
 }
 
 function newestText(n: SnapshotSummary | null | undefined, now: number): string {
@@ -33,7 +36,7 @@ function newestText(n: SnapshotSummary | null | undefined, now: number): string 
  */
 export function Header({ facts, theme, width }: { facts: HeaderFacts; theme: Theme; width: number }) {
   const c = facts.coverage;
-  const level = !c ? undefined : c.ratio >= 1 && !c.stale ? theme.ok : theme.warn;
+  const level = !c ? undefined : c.ratio >= 1 && !c.stale && !facts.unknown?.length ? theme.ok : theme.warn;
   const where = `  context ${facts.context ?? '(no cluster)'}  repo ${facts.repository ?? '(none configured)'}`;
   return (
     <Box flexDirection="column">
@@ -43,7 +46,7 @@ export function Header({ facts, theme, width }: { facts: HeaderFacts; theme: The
       </Text>
       <Text wrap="truncate">
         {`${newestText(facts.newest, facts.now)}  `}
-        <Text color={level}>{coverageText(c)}</Text>
+        <Text color={level}>{coverageText(c, facts.unknown)}</Text>
       </Text>
     </Box>
   );

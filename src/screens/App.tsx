@@ -1,4 +1,4 @@
-import React, { useCallback, useMemo, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, useApp } from 'ink';
 import { ConfirmDialog, type Dialog } from '../components/ConfirmDialog.tsx';
 import { Footer } from '../components/Footer.tsx';
@@ -32,6 +32,7 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
   const store = useMemo(() => given ?? new BackupStore(), [given]);
   const wizard = useMemo(() => new RestoreWizard(services), [services]);
   useStore(wizard); // renders again when the wizard starts or stops taking text (the footer's mode)
+  const backupRunning = useSyncExternalStore(store.subscribe, () => store.running);
   const [message, setMessage] = useState<Message>();
   const data = useAppData(services, store, setMessage);
   const [stack, setStack] = useState<View[]>([{ screen: 'inventory' }]);
@@ -48,6 +49,14 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
   const mode = modeOf(prompt, dialog, view.screen === 'restore' && wizard.typing);
   const scopes = scopesFor(mode, scopeOf(view));
   const small = tooSmall(columns, rows);
+  // A question about a run that has ended (cancel it?) no longer stands: closed, and said why.
+  useEffect(() => {
+    const d = open.current.dialog;
+    if (d?.relevant && !d.relevant()) {
+      setDialog(undefined);
+      if (d.ended) setMessage({ level: 'info', text: d.ended });
+    }
+  }, [backupRunning, wizard.running, setDialog]);
 
   // Drill-ins and the wizard go on top (esc comes back); the other views replace the stack.
   const go = useCallback((v: View) => setStack((s) => {
@@ -81,7 +90,7 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
   return (
     <ClockContext.Provider value={services.now}>
     <Box flexDirection="column" width={columns} height={height}>
-      <Header facts={{ context: services.context, repository: services.repository, newest: data.newest, coverage: data.inventory.value?.coverage, now: services.now() }} theme={theme} width={columns} />
+      <Header facts={{ context: services.context, repository: services.repository, newest: data.newest, coverage: data.inventory.value?.coverage, unknown: data.inventory.value?.unobserved?.map((u) => u.source), now: services.now() }} theme={theme} width={columns} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {dialog ? <ConfirmDialog dialog={dialog} theme={theme} width={columns} /> : null}
         <Box display={dialog ? 'none' : 'flex'} flexDirection="column">
@@ -93,7 +102,7 @@ export function App({ services, theme, store: given }: { services: TuiServices; 
         </Box>
       </Box>
       {prompt ? <PromptLine prompt={prompt} theme={theme} width={columns} /> : <StatusLine message={message} theme={theme} />}
-      <Footer mode={mode} scopes={scopes} theme={theme} width={columns} />
+      <Footer mode={mode} scopes={scopes} facts={{ backupRunning, restoreRunning: wizard.running }} theme={theme} width={columns} />
     </Box>
     </ClockContext.Provider>
   );

@@ -45,8 +45,9 @@ export function outcomeOf(r: JobResult): JobOutcome {
   };
 }
 
-/** Complete only when every job is ok. */
+/** Complete only when every job is ok; failed when nothing was cancelled and no snapshot was written. */
 export function summaryOf(results: JobResult[], snapshotId?: string): BackupSummary {
   const jobs = results.map(outcomeOf);
-  return { snapshotId, status: jobs.every((j) => j.status === 'ok') ? 'complete' : 'partial', jobs };
+  const status = jobs.every((j) => j.status === 'ok') ? 'complete' : !snapshotId && !jobs.some((j) => j.status === 'cancelled') ? 'failed' : 'partial';
+  return { snapshotId, status, jobs };
 }

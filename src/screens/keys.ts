@@ -22,6 +22,14 @@ export interface KeyBinding {
   hint?: string;
   /** How the footer names the key, when not by its first key name. */
   hintKey?: string;
+  /** Hinted only while this holds (a cancel key while there is something to cancel). */
+  when?: keyof KeyFacts;
+}
+
+/** What the shell knows that decides which hints stand. */
+export interface KeyFacts {
+  backupRunning?: boolean;
+  restoreRunning?: boolean;
 }
 
 const N: Mode[] = ['normal'];
@@ -47,7 +55,7 @@ export const KEY_BINDINGS: KeyBinding[] = [
   { command: 'halfUp', keys: ['ctrl-u'], description: 'half a page up', modes: N, scope: 'list' },
   { command: 'mark', keys: ['space'], description: 'mark or unmark the row (b backs up the marked)', modes: N, scope: 'inventory', hint: 'mark' },
   { command: 'toggleSkippable', keys: ['s'], description: 'hide or show skippable rows', modes: N, scope: 'inventory', hint: 'skippable' },
-  { command: 'cancel', keys: ['c'], description: 'cancel the running backup (asks first)', modes: N, scope: 'backup', hint: 'cancel' },
+  { command: 'cancel', keys: ['c'], description: 'cancel the running backup (asks first)', modes: N, scope: 'backup', hint: 'cancel', when: 'backupRunning' },
   { command: 'open', keys: ['enter'], description: "open the snapshot's manifest", modes: N, scope: 'backups', hint: 'manifest' },
   { command: 'restore', keys: ['r'], description: 'restore this snapshot (opens the wizard on it; nothing is written before you confirm)', modes: N, scope: 'backups', hint: 'restore' },
   { command: 'open', keys: ['enter'], description: 'choose the snapshot; open a tree row; edit a field; show an action', modes: N, scope: 'restore', hint: 'select' },
@@ -95,9 +103,11 @@ export function commandFor(name: string, mode: Mode, scopes: Scope[], bindings: 
 const SHORT: Record<string, string> = { escape: 'esc', enter: 'enter', space: 'space' };
 
 /** Footer hints for what is in front: `<j/k>move`-style pairs, the screen's own first. */
-export function hintsFor(mode: Mode, scopes: Scope[], bindings: KeyBinding[] = KEY_BINDINGS): string[] {
+export function hintsFor(mode: Mode, scopes: Scope[], facts: KeyFacts = {}, bindings: KeyBinding[] = KEY_BINDINGS): string[] {
   return scopes.flatMap((s) =>
-    bindings.filter((b) => b.scope === s && b.modes.includes(mode) && b.hint).map((b) => `<${b.hintKey ?? SHORT[b.keys[0]!] ?? b.keys[0]}>${b.hint}`),
+    bindings
+      .filter((b) => b.scope === s && b.modes.includes(mode) && b.hint && (!b.when || facts[b.when]))
+      .map((b) => `<${b.hintKey ?? SHORT[b.keys[0]!] ?? b.keys[0]}>${b.hint}`),
   );
 }
 

@@ -38,11 +38,11 @@ export interface JobOutcome {
   warnings: number;
 }
 
-/** What a finished backup says: complete only when every job is ok. */
+/** What a finished backup says: complete only when every job is ok; failed when nothing was captured. */
 export interface BackupSummary {
-  /** The snapshot written; undefined when nothing was written (all jobs failed or cancelled). */
+  /** The snapshot written; undefined when nothing was written (nothing captured, or cancelled). */
   snapshotId?: string;
-  status: 'complete' | 'partial';
+  status: 'complete' | 'partial' | 'failed';
   jobs: JobOutcome[];
 }
 

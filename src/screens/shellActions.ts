@@ -63,6 +63,8 @@ function askCancelRun(d: ShellDeps, run: keyof typeof CANCEL, thenQuit: boolean)
     yes: thenQuit ? 'cancel and quit' : `cancel the ${what}`,
     no: 'keep it running',
     danger: true,
+    relevant: () => (run === 'backup' ? d.store.running : d.wizard.running),
+    ended: `the ${what} ended before it was cancelled: there is nothing to cancel`,
     onConfirm: () => {
       if (run === 'backup') d.store.cancel();
       else d.wizard.cancel();

@@ -3,7 +3,8 @@ import { useInput, useStdin } from 'ink';
 import type { Dialog } from '../components/ConfirmDialog.tsx';
 import type { Prompt } from '../components/PromptLine.tsx';
 import type { CommandSlot } from './commandSlot.ts';
-import { commandFor, keyName, scopesFor, type KeyCommand, type Mode } from './keys.ts';
+import { splitChunk } from './keyChunks.ts';
+import { commandFor, keyName, scopesFor, type InkKey, type KeyCommand, type Mode } from './keys.ts';
 import { filterable, runPromptCommand, scopeOf, type View } from './router.ts';
 import { askBackup, askCancel, askCancelRestore, quit, type ShellDeps } from './shellActions.ts';
 
@@ -32,33 +33,26 @@ export function useShellKeys(state: ShellKeyState): void {
   latest.current = state;
   useInput(
     (input, key) => {
-      const s = latest.current;
-      const { prompt, dialog } = s.current();
-      const typing = s.view.screen === 'restore' && s.wizard.typing;
-      const mode = modeOf(prompt, dialog, typing);
-      const command = commandFor(keyName(input, key), mode, scopesFor(mode, scopeOf(s.view)));
-      if (s.tooSmall) {
-        if (command === 'quit' || command === 'interrupt') quit(s);
-        return;
-      }
-      if (dialog) return onDialog(s, dialog, command);
-      if (prompt) {
-        // Typed fast (or pasted, or over SSH), text and Enter can come as one chunk: "etcd\r".
-        const cut = input.length > 1 ? input.search(/[\r\n]/) : -1;
-        if (cut < 0) return onPrompt(s, prompt, command, input, key.ctrl || key.meta);
-        onPrompt(s, prompt, undefined, input.slice(0, cut));
-        return onPrompt(s, s.current().prompt!, 'submit', '');
-      }
-      if (typing) {
-        const cut = input.length > 1 ? input.search(/[\r\n]/) : -1;
-        if (cut < 0) return onText(s, command, input, key.ctrl || key.meta);
-        onText(s, undefined, input.slice(0, cut));
-        return onText(s, 'submit', '');
-      }
-      if (command && !s.slot.current?.(command)) onNormal(s, command);
+      // Keys that came in one chunk are taken one by one, each seeing what the one before opened.
+      for (const k of splitChunk(input, key)) onKey(latest.current, k.input, k.key);
     },
     { isActive: isRawModeSupported === true },
   );
+}
+
+function onKey(s: ShellKeyState, input: string, key: InkKey): void {
+  const { prompt, dialog } = s.current();
+  const typing = s.view.screen === 'restore' && s.wizard.typing;
+  const mode = modeOf(prompt, dialog, typing);
+  const command = commandFor(keyName(input, key), mode, scopesFor(mode, scopeOf(s.view)));
+  if (s.tooSmall) {
+    if (command === 'quit' || command === 'interrupt') quit(s);
+    return;
+  }
+  if (dialog) return onDialog(s, dialog, command);
+  if (prompt) return onPrompt(s, prompt, command, input, key.ctrl || key.meta);
+  if (typing) return onText(s, command, input, key.ctrl || key.meta);
+  if (command && !s.slot.current?.(command)) onNormal(s, command);
 }
 
 /** The key mode follows from what is open: a dialog, else a prompt, else the wizard's typing, else normal. */
@@ -78,7 +72,7 @@ function onText(s: ShellKeyState, command: KeyCommand | undefined, input: string
 function onDialog(s: ShellKeyState, d: Dialog, command: KeyCommand | undefined): void {
   if (command !== 'confirm' && command !== 'deny') return;
   s.setDialog(undefined);
-  if (command === 'confirm') d.onConfirm();
+  if (command === 'confirm' && (d.relevant?.() ?? true)) d.onConfirm();
 }
 
 function onPrompt(s: ShellKeyState, p: Prompt, command: KeyCommand | undefined, input: string, modified?: boolean): void {

@@ -99,16 +99,16 @@ describe('the lifeboat command', () => {
     expect(oneLine(r.stderr)).toMatch(/lifeboat\.yaml: not valid YAML at line \d+/);
   });
 
-  it('says a missing kubeconfig is missing and how to fix it, exit 1', async () => {
+  it('says a missing kubeconfig is missing and how to fix it: a configuration error, exit 2', async () => {
     for (const args of [['--kubeconfig', path.join(dir, 'nope')], []]) {
       const env = args.length ? {} : { KUBECONFIG: path.join(dir, 'also-nope') };
       const r = await lifeboat(['info', ...args], { env, cwd: dir });
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(oneLine(r.stderr)).toMatch(/kubeconfig .*nope .*does not exist: pass --kubeconfig PATH, set KUBECONFIG/);
     }
   });
 
-  it('names the contexts there are when --context names none of them', async () => {
+  it('names the contexts there are when --context names none of them, exit 2', async () => {
     const kubeconfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(
       kubeconfig,
@@ -121,7 +121,7 @@ current-context: prod
 `,
     );
     const r = await lifeboat(['info', '--kubeconfig', kubeconfig, '--context', 'staging'], { cwd: dir });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toContain("context 'staging' is not in");
     expect(r.stderr).toContain('prod');
     // A reachable-or-not cluster never makes lifeboat print its credentials.

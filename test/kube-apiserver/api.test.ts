@@ -76,11 +76,14 @@ describe('@kubernetes/client-node against the lab API server', () => {
     expect(scale.status).toEqual({ replicas: 3, selector: 'app=web' });
 
     const objects = KubernetesObjectApi.makeApiClient(kc);
+    // client-node serializes typed kinds by its model's property names: the schema's
+    // x-kubernetes-preserve-unknown-fields is x_kubernetes_preserve_unknown_fields here (written as
+    // the JSON name, it would be dropped, and the server would prune the custom object's spec).
     await objects.create({
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: 'backups.lifeboat.dev' },
-      spec: { group: 'lifeboat.dev', scope: 'Cluster', names: { plural: 'backups', singular: 'backup', kind: 'Backup' }, versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+      spec: { group: 'lifeboat.dev', scope: 'Cluster', names: { plural: 'backups', singular: 'backup', kind: 'Backup' }, versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }] },
     } as never);
     const custom = kc.makeApiClient(CustomObjectsApi);
     await custom.createClusterCustomObject({ group: 'lifeboat.dev', version: 'v1alpha1', plural: 'backups', body: { apiVersion: 'lifeboat.dev/v1alpha1', kind: 'Backup', metadata: { name: 'nightly' }, spec: { keep: 7 } } });

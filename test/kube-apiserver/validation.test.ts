@@ -111,6 +111,53 @@ describe('validation as kube-apiserver 1.32', () => {
     expect(svc.stderr).toContain('The Service "1st" is invalid: metadata.name: Invalid value: "1st": a DNS-1035 label must consist of');
   });
 
+  it('prunes, defaults and validates custom resources by their CRD schema', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.lab.lifeboat.dev' },
+      spec: {
+        group: 'lab.lifeboat.dev',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+        versions: [{
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  required: ['size'],
+                  properties: {
+                    size: { type: 'integer', minimum: 1 },
+                    mode: { type: 'string', enum: ['fast', 'safe'], default: 'safe' },
+                    extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                  },
+                },
+              },
+            },
+          },
+        }],
+      },
+    };
+    expect((await apply(crd)).code).toBe(0);
+    await c.until('CRD served', async () => (await c.kubectl(['get', 'gadgets', '-n', 'checks'])).code === 0);
+    const gadget = (spec: Record<string, unknown>) => ({ apiVersion: 'lab.lifeboat.dev/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'checks' }, spec });
+    const ok = await c.kubectl(['create', '-f', '-'], { input: doc(gadget({ size: 2, typo: true, extra: { anything: [1] } })) });
+    expect(ok.code, ok.stderr).toBe(0);
+    const stored = (await c.request('GET', '/apis/lab.lifeboat.dev/v1/namespaces/checks/gadgets/g')).json;
+    expect(stored.spec).toEqual({ size: 2, mode: 'safe', extra: { anything: [1] } });
+    const bad = await apply(gadget({ size: 'big', mode: 'slow' }));
+    expect(bad.stderr).toContain('The Gadget "g" is invalid: ');
+    expect(bad.stderr).toContain('spec.size: Invalid value: "string": spec.size in body must be of type integer: "string"');
+    expect(bad.stderr).toContain('spec.mode: Unsupported value: "slow": supported values: "fast", "safe"');
+    const missing = await c.kubectl(['create', '-f', '-'], { input: doc({ ...gadget({ mode: 'fast' }), metadata: { name: 'h', namespace: 'checks' } }) });
+    expect(missing.stderr).toContain('The Gadget "h" is invalid: spec.size: Required value');
+  });
+
   it('keeps defaults through a re-apply: a Service port keeps protocol TCP, a container its defaults', async () => {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'checks' }, spec: { selector: { app: 'api' }, ports: [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }] } };
     expect((await apply(svc)).code).toBe(0);

@@ -1,6 +1,7 @@
 // The planner against the seeded lab cluster: the clean-up rules on real objects read back from a
 // snapshot, a dry run that writes nothing and lists every action, and a clone of `shop` as
 // `shop-staging` beside it, its claim's data in the new volume.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,9 @@ describe('the restore planner', () => {
     const staticPv = structuredClone(pv.object);
     delete staticPv.metadata.annotations!['pv.kubernetes.io/provisioned-by'];
     expect(skipReason(pv.ref, staticPv)).toBeUndefined();
+    // Its claim stays bound to it by name when the same restore brings the volume back.
+    const kept = cleanObject(pvc.ref, pvc.object, { ...ctx, restoredVolumes: new Set([staticPv.metadata.name]) }).object;
+    expect((kept.spec as any).volumeName).toBe(staticPv.metadata.name);
     const mapped = cleanObject(pv.ref, staticPv, { ...ctx, mappings: { ...noMaps, namespaces: { shop: 'shop-staging' }, storageClasses: { 'lab-hostpath': 'fast' } } });
     expect((mapped.object.spec as any).claimRef).toMatchObject({ namespace: 'shop-staging', name: 'data-postgres-0' });
     expect((mapped.object.spec as any).claimRef.uid).toBeUndefined();
@@ -81,9 +85,19 @@ describe('the restore planner', () => {
     const podClean = cleanObject(pod.ref, pod.object, ctx).object;
     expect((podClean.spec as any).nodeName).toBeUndefined();
     expect(all.filter((o) => o.ref.resource === 'pods' && o.object.metadata.ownerReferences?.length)).toEqual([]);
-    // ServiceAccount token Secrets and the cluster's CA ConfigMap are the target's own.
-    const token = { ...find(all, 'secrets', 'shop', 'api-secrets').object, type: 'kubernetes.io/service-account-token' };
-    expect(skipReason(find(all, 'secrets', 'shop', 'api-secrets').ref, token)).toMatch(/token/);
+    // A user-made ServiceAccount token Secret comes back with its own keys; what the target's token
+    // controller writes (the token, the CA, the namespace, the account's uid) is cleared, and said.
+    const secretRef = find(all, 'secrets', 'shop', 'api-secrets').ref;
+    const token = {
+      metadata: { name: 'ci-token', namespace: 'shop', annotations: { 'kubernetes.io/service-account.name': 'ci', 'kubernetes.io/service-account.uid': 'u-old' } },
+      type: 'kubernetes.io/service-account-token',
+      data: { token: 'ZXlK', 'ca.crt': 'LS0t', namespace: 'c2hvcA==', 'extra.json': 'e30=' },
+    };
+    expect(skipReason(secretRef, token)).toBeUndefined();
+    const tokenClean = cleanObject(secretRef, token, ctx);
+    expect(tokenClean.object.data).toEqual({ 'extra.json': 'e30=' });
+    expect(tokenClean.object.metadata.annotations).toEqual({ 'kubernetes.io/service-account.name': 'ci' });
+    expect(tokenClean.changes.join('\n')).toMatch(/cleared data\.token, data\.ca\.crt, data\.namespace \(the target cluster's token controller writes them/);
     // A Job's controller uid goes, labels and selector both.
     const jobRef = { group: 'batch', version: 'v1', apiVersion: 'batch/v1', resource: 'jobs', kind: 'Job', namespaced: true };
     const job = {
@@ -170,24 +184,28 @@ describe('the restore planner', () => {
     expect(cmNow.metadata.labels?.[RESTORED_FROM_LABEL]).toBe(env.snapshot.id.slice(0, 8));
   });
 
-  it('never shows a Secret value: a changed Secret diffs as a changed hash, in text and in JSON', async () => {
+  it('never shows a Secret value, nor a plain hash of one: a changed Secret diffs as a changed keyed hash, in text and in JSON', async () => {
     const patch = await env.kubectl(['-n', 'shop', 'patch', 'secret', 'postgres-credentials', '--type=merge', '-p', '{"stringData":{"POSTGRES_PASSWORD":"rotated-by-hand"}}']);
     expect(patch.code).toBe(0);
     const secretValues = ['lab-shop-password', 'rotated-by-hand', 'sk_test_lab'];
-    const forbidden = secretValues.flatMap((v) => [v, Buffer.from(v).toString('base64')]);
+    // Nor any hash a guess could be checked against (the value's SHA-256 or SHA-1, in hex, as a prefix).
+    const digests = (v: string) => ['sha256', 'sha1', 'md5'].map((h) => createHash(h).update(v).digest('hex').slice(0, 8));
+    const forbidden = secretValues.flatMap((v) => [v, Buffer.from(v).toString('base64'), ...digests(v)]);
     for (const json of [false, true]) {
       const cli = await lifeboat(['restore', 'latest', '--dry-run', '--namespace', 'shop', '--only', 'objects', ...(json ? ['--json'] : [])], {
         env: { LIFEBOAT_CONFIG: env.lab.configFile },
       });
       expect(cli.code, cli.stderr).toBe(0);
       for (const v of forbidden) expect(cli.stdout + cli.stderr).not.toContain(v);
-      expect(cli.stdout).toMatch(/\(secret: \d+ bytes, sha256 [0-9a-f]{12}\)/);
+      expect(cli.stdout).toMatch(/\(secret: \d+ bytes, keyed hash [0-9a-f]{12}\)/);
     }
     const plan = await planRestore({ repo: env.repo, snapshot: env.snapshot, target: env.target, scope: { namespaces: ['shop'], sources: ['objects'] } });
     const secret = plan.actions.find((a) => a.title === 'Secret shop/postgres-credentials') as ObjectAction;
     expect(secret.reason).toMatch(/differs/);
-    expect(secret.diff).toMatch(/- +POSTGRES_PASSWORD: '\(secret: 15 bytes, sha256 [0-9a-f]{12}\)'/);
-    expect(secret.diff).toMatch(/\+ +POSTGRES_PASSWORD: '\(secret: 17 bytes, sha256 [0-9a-f]{12}\)'/);
+    expect(secret.diff).toMatch(/- +POSTGRES_PASSWORD: '\(secret: 15 bytes, keyed hash [0-9a-f]{12}\)'/);
+    expect(secret.diff).toMatch(/\+ +POSTGRES_PASSWORD: '\(secret: 17 bytes, keyed hash [0-9a-f]{12}\)'/);
+    // Unchanged values keep the same tag on both sides, so only the changed one shows in the diff.
+    expect(secret.diff).not.toMatch(/^[-+] +POSTGRES_USER/m);
     for (const v of forbidden) expect(secret.diff).not.toContain(v);
     // Put it back as it was, for the tests after this one.
     const back = await env.kubectl(['-n', 'shop', 'patch', 'secret', 'postgres-credentials', '--type=merge', '-p', '{"stringData":{"POSTGRES_PASSWORD":"lab-shop-password"}}']);

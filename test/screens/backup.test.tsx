@@ -79,6 +79,36 @@ describe('the backup screen', () => {
     app.unmount();
   });
 
+  it('closes the quit question when the backup ends meanwhile, and stops offering c cancel', async () => {
+    const hold = gate();
+    const { app } = open({ jobs: () => labJobs({ hold: hold.promise }) });
+    await startFull(app);
+    await app.waitFor(/» +running +etcd/);
+    expect(app.text()).toMatch(/^<c>cancel /m);
+    app.press('q');
+    await app.waitFor('A backup is running. Cancel it and quit?');
+    hold.open();
+    await app.waitFor('the backup ended before it was cancelled: there is nothing to cancel');
+    expect(app.text()).not.toContain('Cancel it and quit?');
+    expect(app.text()).toMatch(/backup COMPLETE: snapshot c{7}1/);
+    expect(app.text()).not.toContain('<c>cancel');
+    // A late "y" meant for the closed question does nothing.
+    app.press('y');
+    app.press('c');
+    await app.waitFor('no backup is running');
+    app.unmount();
+  });
+
+  it('takes keys typed ahead in one chunk: b and y start the backup, :quit and enter quit', async () => {
+    const { app, calls } = open();
+    await app.waitFor('inventory(all)[13]');
+    app.press('by');
+    await app.waitFor(/backup COMPLETE: snapshot c{7}1/);
+    expect(calls).toEqual([{}]);
+    app.press(':quit\r');
+    await app.instance.waitUntilExit();
+  });
+
   it('asks before quitting while a backup runs; :backup shows the idle screen before any backup', async () => {
     const hold = gate();
     const { app } = open({ jobs: () => labJobs({ hold: hold.promise }) });

@@ -130,7 +130,7 @@ export function labServices(opts: { jobs?: () => Job[]; items?: InventoryItem[];
         const summary = summaryOf(results, cancelled ? undefined : `${(++n).toString(16).padStart(8, 'c')}${'0'.repeat(56)}`);
         if (!cancelled) {
           const time = new Date(NOW).toISOString();
-          snapshots.unshift({ id: summary.snapshotId!, shortId: summary.snapshotId!.slice(0, 8), time, tags: [], sources: ['etcd', 'kubernetes'], bytes: 3_000_000, status: summary.status });
+          snapshots.unshift({ id: summary.snapshotId!, shortId: summary.snapshotId!.slice(0, 8), time, tags: [], sources: ['etcd', 'kubernetes'], bytes: 3_000_000, status: summary.status === 'complete' ? 'complete' : 'partial' });
           newest = { id: summary.snapshotId!, time };
         }
         return summary;

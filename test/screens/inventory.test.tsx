@@ -16,6 +16,15 @@ function open(opts: { noColor?: boolean; columns?: number; rows?: number } = {})
 afterEach(() => vi.unstubAllEnvs());
 
 describe('the inventory screen', () => {
+  it('says in the header that coverage is unknown for a source it could not see', async () => {
+    const { services } = labServices({ snapshots: OLD_SNAPSHOTS });
+    const load = services.loadInventory;
+    services.loadInventory = async () => ({ ...(await load()), unobserved: [{ source: 'kubernetes', reason: 'the cluster did not answer' }] });
+    const app = renderApp(<App services={services} theme={makeTheme({ noColor: true })} />, { columns: 100, rows: 24 });
+    await app.waitFor('coverage 0% (0/8); unknown for kubernetes');
+    app.unmount();
+  });
+
   it('opens on the inventory at 80x24: header, title, verdicts in words and glyphs, details pane', async () => {
     const { app } = open();
     await app.waitFor('inventory(all)[13]');

@@ -32,7 +32,8 @@ describe('the key registry', () => {
 
   it('gives the footer the hints of the screen in front, and the help every binding and command', () => {
     expect(hintsFor('normal', scopesFor('normal', 'inventory')).slice(0, 3)).toEqual(['<space>mark', '<s>skippable', '<j/k>move']);
-    expect(hintsFor('normal', scopesFor('normal', 'backup'))[0]).toBe('<c>cancel');
+    expect(hintsFor('normal', scopesFor('normal', 'backup'), { backupRunning: true })[0]).toBe('<c>cancel');
+    expect(hintsFor('normal', scopesFor('normal', 'backup'))).not.toContain('<c>cancel');
     expect(hintsFor('dialog', scopesFor('dialog'))).toEqual(['<y>yes', '<n>no']);
     const help = helpLines().join('\n');
     for (const b of KEY_BINDINGS) expect(help).toContain(b.description);

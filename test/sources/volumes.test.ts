@@ -127,12 +127,12 @@ describe('the volumes source', () => {
       ['/volumes/pv/local-pv', localPv],
       ['/volumes/pv/nfs-mapped', path.join(nfsMount, 'shop')],
     ];
-    fs.rmSync(path.join(mountpoint, 'absolute-link'));
     const link = await snap.node('/volumes/docker/appdata/absolute-link');
     expect(link).toMatchObject({ type: 'symlink', linktarget: '/var/lib/postgresql/data' });
     for (const [at, from] of checks) {
       const restored = path.join(env.tmp, 'restored', at);
-      await snap.extractTree(at, restored, ['/volumes/docker/appdata/absolute-link']);
+      // Links come back as links, the absolute one too (as restic restores them).
+      await snap.extractTree(at, restored);
       expect(facts(restored)).toEqual(facts(from));
     }
     expect(await snap.list('/volumes/docker/emptyvol')).toEqual([]);

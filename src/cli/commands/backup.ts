@@ -40,7 +40,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
       if (!SOURCE_KINDS.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${SOURCE_KINDS.join(', ')}`);
     }
     const { loadEnvironment } = await import('../environment.ts');
-    const { openRepository } = await import('../repository-options.ts');
+    const { openRepository, reportDamage } = await import('../repository-options.ts');
     const { planBackup, NotConfiguredError } = await import('../../engine/backup/plan.ts');
     const { runBackup } = await import('../../engine/backup/backup.ts');
     const { ProgressPrinter } = await import('../progress-printer.ts');
@@ -82,7 +82,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
       tags: list(ctx.values.tag),
       signal: ctx.signal,
       onEvent: (e) => (ctx.globals.json ? ctx.stdout.write(JSON.stringify(e) + '\n') : printer.handle(e)),
-    }).finally(() => repo.close());
+    }).finally(() => (reportDamage(ctx, repo), repo.close()));
     printer.finish();
     const m = report.manifest;
     if (ctx.globals.json) {
@@ -98,6 +98,9 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
       if (report.snapshot) ctx.out(`snapshot ${report.snapshot.slice(0, 8)} saved (${report.status})`);
     }
     if (report.status === 'cancelled') throw new CliError('backup cancelled: nothing was committed');
+    if (report.status === 'failed') {
+      throw new CliError(`backup failed: no job captured anything, so no snapshot was written (${m.jobs.map((j) => `${j.kind}: ${j.error ?? j.status}`).join('; ')})`);
+    }
     return report.status === 'complete' ? EXIT.ok : EXIT.partial;
   },
 };

@@ -10,7 +10,8 @@ export const inventoryCommand: Command = {
 it, and how old that copy is), skippable (rebuilt by the cluster), or AT RISK (a bare Pod, data in
 a container's writable layer, a volume lifeboat cannot reach, an image in no registry...).
 Coverage sums it up: needs-backup items a snapshot holds, over all needs-backup items.
-Exit code 0 whatever the verdicts; use --json for scripts.`,
+Exit code 0 whatever the verdicts; 1 when a configured source could not be read at all (its
+coverage is unknown, and the figure covers only what was seen); use --json for scripts.`,
   options: { verdict: { type: 'string' }, 'hide-skippable': { type: 'boolean' } },
   optionHelp: { verdict: 'only items with this verdict: needs-backup, skippable, at-risk', 'hide-skippable': 'leave skippable items out' },
   async run(ctx) {
@@ -29,17 +30,23 @@ Exit code 0 whatever the verdicts; use --json for scripts.`,
       inputs.close();
     }
     const warnings = [...inputs.warnings, ...inventory.warnings];
+    const unknown = inventory.unobserved ?? [];
+    // A source not seen at all leaves its share of the coverage unknown: never a clean exit.
+    const unknownLine = unknown.length ? `coverage unknown for ${unknown.map((u) => `${u.source} (${u.reason})`).join(', ')}: the figure counts only what could be seen` : undefined;
+    const exit = unknown.length ? EXIT.failed : EXIT.ok;
     let items = inventory.items;
     if (verdict) items = items.filter((i) => i.verdict === verdict);
     if (ctx.values['hide-skippable']) items = items.filter((i) => i.verdict !== 'skippable');
     if (ctx.globals.json) {
-      ctx.json({ coverage: inventory.coverage, generatedAt: inventory.generatedAt, warnings, items });
-      return EXIT.ok;
+      ctx.json({ coverage: { ...inventory.coverage, unknownFor: unknown }, generatedAt: inventory.generatedAt, warnings, items });
+      if (unknownLine) ctx.err(`lifeboat: ${unknownLine}`);
+      return exit;
     }
     if (inventory.items.length === 0) {
       for (const w of warnings) ctx.err(`warning: ${w}`);
       ctx.out("nothing to take stock of: no source is configured or reachable (see 'lifeboat info'; 'lifeboat lab up' starts a lab)");
-      return EXIT.ok;
+      if (unknownLine) ctx.err(`lifeboat: ${unknownLine}`);
+      return exit;
     }
     const sorted = [...items].sort((a, b) => a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
     ctx.out(`${'GROUP'.padEnd(14)} ${'KIND'.padEnd(22)} ${'NAME'.padEnd(30)} ${'VERDICT'.padEnd(13)} ${'COPY'.padEnd(14)} REASON`);
@@ -50,9 +57,10 @@ Exit code 0 whatever the verdicts; use --json for scripts.`,
     const count = (v: string) => inventory.items.filter((i) => i.verdict === v).length;
     const c = inventory.coverage;
     ctx.out(
-      `coverage ${formatPercent(c.ratio)}: ${c.covered} of ${c.total} items that need a backup are in a snapshot${c.stale ? ` (${c.stale} older than the RPO)` : ''}; ${count('at-risk')} at risk; ${count('skippable')} skippable`,
+      `coverage ${unknown.length ? 'of what could be seen ' : ''}${formatPercent(c.ratio)}: ${c.covered} of ${c.total} items that need a backup are in a snapshot${c.stale ? ` (${c.stale} older than the RPO)` : ''}; ${count('at-risk')} at risk; ${count('skippable')} skippable`,
     );
     for (const w of warnings) ctx.err(`warning: ${w}`);
-    return EXIT.ok;
+    if (unknownLine) ctx.err(`lifeboat: ${unknownLine}`);
+    return exit;
   },
 };

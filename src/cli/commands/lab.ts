@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command, CommandContext } from '../command.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { CliError, EXIT, UsageError } from '../errors.ts';
 
 const DIR_OPTION = { dir: { type: 'string' } } as const;
 const DIR_HELP = { dir: 'lab folder (else lab.dir of lifeboat.yaml, else $XDG_STATE_HOME/lifeboat/lab)' };
@@ -31,6 +31,8 @@ the folder, up says so and exits 0. The lab folder gets a lifeboat.yaml pointing
   options: { ...DIR_OPTION, quiet: { type: 'boolean', short: 'q' }, nodes: { type: 'string' } },
   optionHelp: { ...DIR_HELP, quiet: 'print nothing when all went well', nodes: 'how many nodes (lab-node-1..N), each with a kubelet running its pods (default 1)' },
   async run(ctx) {
+    // dockerd, and PostgreSQL's switch to its own user, need root: say so before starting anything.
+    if (process.getuid?.() !== 0) throw new UsageError("the lab runs dockerd and PostgreSQL, which need root: run it as root (e.g. 'sudo npm start' or 'sudo lifeboat lab up')");
     const dir = await labDir(ctx);
     const quiet = ctx.values.quiet === true;
     const nodes = ctx.values.nodes === undefined ? 1 : Number(ctx.values.nodes);
@@ -66,6 +68,7 @@ the folder, up says so and exits 0. The lab folder gets a lifeboat.yaml pointing
     for (const line of statusLines(lab.state.services.map((s) => ({ ...s, healthy: true })))) ctx.out(line);
     ctx.out(`config: ${lab.configFile}`);
     ctx.out(`use it: eval "$(lifeboat lab env${ctx.values.dir ? ` --dir ${dir}` : ''})"   stop it: lifeboat lab down${ctx.values.dir ? ` --dir ${dir}` : ''}`);
+    ctx.out("(no 'lifeboat' on PATH? run 'npm link' in lifeboat's folder, or use 'node bin/lifeboat.js')");
     return EXIT.ok;
   },
 };

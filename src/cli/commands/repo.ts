@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command, CommandContext } from '../command.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
-import { asCliError, openRepository } from '../repository-options.ts';
+import { asCliError, openRepository, reportDamage } from '../repository-options.ts';
+import { numberFlag } from '../flags.ts';
 import { checkRepository } from '../../engine/repository/check.ts';
-import { applyPolicy, forgetSnapshots, policyIsEmpty, POLICY_KEYS, type KeepPolicy } from '../../engine/repository/forget.ts';
+import { applyPolicy, DEFAULT_GROUP_BY, forgetSnapshots, GROUP_FIELDS, policyIsEmpty, POLICY_KEYS, type GroupField, type KeepPolicy } from '../../engine/repository/forget.ts';
 import { pruneRepository } from '../../engine/repository/prune.ts';
+import { rebuildIndex } from '../../engine/repository/rebuild-index.ts';
 import { listPath, walkTree } from '../../engine/repository/reader.ts';
 import type { Repository } from '../../engine/repository/repository.ts';
 import { restoreSnapshot } from '../../engine/repository/restore.ts';
@@ -43,6 +45,7 @@ async function withRepo<T>(ctx: CommandContext, fn: (repo: Repository) => Promis
   } catch (e) {
     throw asCliError(e);
   } finally {
+    reportDamage(ctx, repo);
     await repo.close();
   }
 }
@@ -213,19 +216,28 @@ function policyFrom(ctx: CommandContext): KeepPolicy {
   for (const k of POLICY_KEYS) {
     const v = ctx.values[`keep-${k}`];
     if (v === undefined) continue;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--keep-${k} needs a whole number, not '${v}'`);
-    p[k] = n;
+    p[k] = numberFlag(v, `--keep-${k}`, { integer: true })!;
   }
   if (policyIsEmpty(p)) throw new UsageError('forget needs a policy, e.g. --keep-last 7 or --keep-daily 7 --keep-weekly 4');
   return p;
+}
+
+function groupByFrom(v: unknown): GroupField[] {
+  if (v === undefined) return DEFAULT_GROUP_BY;
+  const fields = String(v).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of fields) if (!GROUP_FIELDS.includes(f as GroupField)) throw new UsageError(`--group-by takes host, paths and tags (comma-separated, or '' for one group), not '${f}'`);
+  return fields as GroupField[];
 }
 
 const forgetCommand: Command = {
   name: 'forget',
   summary: 'remove snapshots a keep policy does not keep (with --prune, free their data)',
   usage: '--keep-last N --keep-daily N ... [--prune]',
-  options: { ...policyOptions, prune: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  details: `As restic does, snapshots are first grouped by host and paths (--group-by), and the policy
+keeps that many in each group: --keep-last 1 keeps the newest snapshot of every group. A lifeboat
+backup's paths are its sources, so a backup of --only kubernetes is a group of its own.
+--group-by '' makes all snapshots one group.`,
+  options: { ...policyOptions, prune: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'group-by': { type: 'string' } },
   optionHelp: {
     'keep-last': 'keep the N newest snapshots',
     'keep-hourly': 'keep the newest snapshot of each of the last N hours',
@@ -234,18 +246,27 @@ const forgetCommand: Command = {
     'keep-monthly': 'keep the newest snapshot of each of the last N months',
     'keep-yearly': 'keep the newest snapshot of each of the last N years',
     prune: 'then remove the data no snapshot uses',
+    'group-by': "group snapshots by host, paths, tags (comma-separated; default host,paths; '' for one group)",
     'dry-run': 'only print what would be removed',
   },
   async run(ctx) {
     const policy = policyFrom(ctx);
+    const groupBy = groupByFrom(ctx.values['group-by']);
     return withRepo(ctx, async (repo) => {
       const dry = ctx.values['dry-run'] === true;
-      const r = dry ? applyPolicy(await repo.listSnapshots(), policy) : await forgetSnapshots(repo, policy);
+      const r = dry ? applyPolicy(await repo.listSnapshots(), policy, groupBy) : await forgetSnapshots(repo, policy, { groupBy });
       const pruned = ctx.values.prune && !dry ? await pruneRepository(repo) : undefined;
       if (ctx.globals.json) {
-        ctx.json({ keep: r.keep.map((s) => s.id), remove: r.remove.map((s) => s.id), prune: pruned ?? null });
+        ctx.json({ keep: r.keep.map((s) => s.id), remove: r.remove.map((s) => s.id), groupBy, groups: r.groups, prune: pruned ?? null });
       } else {
-        ctx.out(`keep ${r.keep.length} snapshots, ${dry ? 'would remove' : 'removed'} ${r.remove.length}`);
+        const by = groupBy.length ? `grouped by ${groupBy.join(' and ')}` : 'all in one group';
+        ctx.out(`keep ${r.keep.length} snapshots, ${dry ? 'would remove' : 'removed'} ${r.remove.length} (${by}: ${r.groups.length} group${r.groups.length === 1 ? '' : 's'}, the policy applies to each)`);
+        if (r.groups.length > 1) {
+          for (const g of r.groups) {
+            const what = [g.hostname !== undefined ? `host ${g.hostname || '(none)'}` : '', g.paths ? `paths ${g.paths.join(',')}` : '', g.tags ? `tags ${g.tags.join(',') || '(none)'}` : ''].filter(Boolean).join(', ');
+            ctx.out(`  group ${what}: keep ${g.keep}, ${dry ? 'would remove' : 'remove'} ${g.remove}`);
+          }
+        }
         for (const s of r.remove) ctx.out(`  ${dry ? 'would remove' : 'removed'} ${s.id.slice(0, 8)} ${s.time.slice(0, 19)} ${s.paths.join(' ')}`);
         if (pruned) ctx.out(`prune: ${pruned.packsDeleted} packs deleted, ${pruned.packsRewritten} rewritten, ${mib(Math.max(0, pruned.bytesFreed))} freed`);
       }
@@ -261,20 +282,38 @@ const pruneCommand: Command = {
     return withRepo(ctx, async (repo) => {
       const r = await pruneRepository(repo);
       if (ctx.globals.json) ctx.json(r);
-      else ctx.out(`${r.packsDeleted} packs deleted, ${r.packsRewritten} rewritten into ${r.packsWritten}, ${r.blobsRemoved} blobs removed, ${mib(Math.max(0, r.bytesFreed))} freed`);
+      else ctx.out(`${r.packsDeleted} packs deleted, ${r.packsRewritten} rewritten into ${r.packsWritten}, ${r.blobsRemoved} blobs removed, ${r.temporaryRemoved} temporary files removed, ${mib(Math.max(0, r.bytesFreed))} freed`);
       return EXIT.ok;
+    });
+  },
+};
+
+const rebuildIndexCommand: Command = {
+  name: 'rebuild-index',
+  summary: "write the index again from the packs' headers (after a damaged or lost index file), as restic rebuild-index",
+  details: `Index files that load are kept in memory; every pack they do not name, or name with another
+size, has its header read; packs they name that are missing are forgotten. New index files replace
+all the old ones. Takes an exclusive lock.`,
+  options: { 'read-all-packs': { type: 'boolean' } },
+  optionHelp: { 'read-all-packs': 'read the header of every pack, ignoring the index files entirely' },
+  async run(ctx) {
+    return withRepo(ctx, async (repo) => {
+      const r = await rebuildIndex(repo, { readAllPacks: ctx.values['read-all-packs'] === true, onProgress: (l) => (ctx.globals.json ? undefined : ctx.err(l)) });
+      if (ctx.globals.json) ctx.json(r);
+      else ctx.out(`indexed ${r.packsIndexed} packs (${r.packsRead} headers read) into ${r.indexesWritten} index files, replacing ${r.indexesRemoved} (${r.invalidIndexes.length} unreadable); ${r.packsMissing.length} missing packs forgotten, ${r.packsUnreadable.length} unreadable packs left out`);
+      return r.packsUnreadable.length || r.packsMissing.length ? EXIT.failed : EXIT.ok;
     });
   },
 };
 
 export const repoCommand: Command = {
   name: 'repo',
-  summary: 'the backup repository (restic format): init, back up a folder, list, restore, check, forget, prune',
+  summary: 'the backup repository (restic format): init, back up a folder, list, restore, check, rebuild the index, forget, prune',
   details: `Repository: -r/--repo, else $LIFEBOAT_REPOSITORY, else repository.url in the config, else
 the lifeboat folder in $XDG_DATA_HOME. Use s3:http://host:port/bucket/prefix for S3
 (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
 Password: --password-file, else $LIFEBOAT_PASSWORD, else repository.passwordFile in the config.
 restic reads the same repository: restic -r LOCATION snapshots.`,
-  subcommands: [initCommand, backupPathCommand, lsCommand, restoreCommand, checkCommand, forgetCommand, pruneCommand],
+  subcommands: [initCommand, backupPathCommand, lsCommand, restoreCommand, checkCommand, rebuildIndexCommand, forgetCommand, pruneCommand],
 };
 

@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
-import { listFlag } from '../flags.ts';
+import { listFlag, numberFlag } from '../flags.ts';
 
 const list = listFlag;
 const many = (v: unknown): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String));
@@ -75,9 +75,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     if (etcdDataDir && !only) only = [...DEFAULT_RESTORE_SOURCES, 'etcd'];
     const policy = (ctx.values['existing-resource-policy'] as string | undefined) ?? 'skip';
     if (!['skip', 'update', 'recreate'].includes(policy)) throw new UsageError(`--existing-resource-policy takes skip, update or recreate, not '${policy}'`);
-    const bumpText = ctx.values['etcd-bump-revision'] as string | undefined;
-    const bump = bumpText === undefined ? undefined : Number(bumpText);
-    if (bump !== undefined && (!Number.isInteger(bump) || bump < 0)) throw new UsageError(`--etcd-bump-revision takes a whole number, not '${bumpText}'`);
+    const bump = numberFlag(ctx.values['etcd-bump-revision'], '--etcd-bump-revision', { integer: true });
     let maps;
     try {
       maps = {
@@ -90,7 +88,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     }
     const selector = ctx.values.selector as string | undefined;
     if (selector) {
-      const { parseSelector } = await import('../../engine/restore/snapshot-objects.ts');
+      const { parseSelector } = await import('../../engine/kube/selector.ts');
       try {
         parseSelector(selector);
       } catch (e) {
@@ -98,9 +96,11 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       }
     }
     const { loadEnvironment } = await import('../environment.ts');
-    const { openRepository } = await import('../repository-options.ts');
+    const { openRepository, reportDamage } = await import('../repository-options.ts');
     const { restoreTarget } = await import('../../engine/restore/target.ts');
     const { planRestore } = await import('../../engine/restore/plan.ts');
+    const { findBackup } = await import('../../engine/backup/find.ts');
+    const { NotFoundError } = await import('../../engine/repository/errors.ts');
     const { runRestore } = await import('../../engine/restore/restore.ts');
     const { formatPlan, formatReport, planCounts } = await import('../../engine/restore/format.ts');
     const { ProgressPrinter } = await import('../progress-printer.ts');
@@ -112,9 +112,10 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     try {
       let snapshot;
       try {
-        snapshot = await repo.findSnapshot(ctx.positionals[0]!);
+        snapshot = await findBackup(repo, ctx.positionals[0]!);
       } catch (e) {
-        throw new CliError((e as Error).message);
+        if (e instanceof NotFoundError) throw new UsageError(e.message);
+        throw e;
       }
       const plan = await planRestore({
         repo,
@@ -166,6 +167,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       return report.status === 'ok' ? EXIT.ok : EXIT.failed;
     } finally {
       target.close();
+      reportDamage(ctx, repo);
       await repo.close();
     }
   },

@@ -1,7 +1,7 @@
 // `lifeboat snapshots`: the snapshots in the repository, newest first, columns as wide as they need.
 import type { Command } from '../command.ts';
 import { EXIT } from '../errors.ts';
-import { asCliError, openRepository } from '../repository-options.ts';
+import { asCliError, openRepository, reportDamage } from '../repository-options.ts';
 
 export const snapshotsCommand: Command = {
   name: 'snapshots',
@@ -28,6 +28,7 @@ export const snapshotsCommand: Command = {
     } catch (e) {
       throw asCliError(e);
     } finally {
+      reportDamage(ctx, repo);
       await repo.close();
     }
   },

@@ -22,9 +22,10 @@ export interface BackupRunOptions {
 }
 
 export interface BackupReport {
-  /** The snapshot id; undefined when the backup was cancelled (nothing was committed). */
+  /** The snapshot id; undefined when the backup was cancelled or failed (nothing was committed). */
   snapshot?: string;
-  status: 'complete' | 'partial' | 'cancelled';
+  /** failed: no job captured anything, so no snapshot was written (an empty one would look like a backup). */
+  status: 'complete' | 'partial' | 'failed' | 'cancelled';
   manifest: Manifest;
   results: JobResult[];
 }
@@ -74,6 +75,10 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
   if (opts.signal?.aborted || results.some((r) => r.status === 'cancelled')) {
     await writer.abort();
     return { status: 'cancelled', manifest, results };
+  }
+  if (!results.some((r) => r.status === 'ok') && manifest.captured.length === 0) {
+    await writer.abort();
+    return { status: 'failed', manifest, results };
   }
   await writer.addBytes(SNAPSHOT_PATHS.manifest, JSON.stringify(manifest, null, 2));
   const snapshot = await writer.commit({ tags: snapshotTags(manifest, opts.tags), hostname, parent: parent?.id, paths: opts.plan.sources.map((s) => `/${s.kind}`) });

@@ -1,5 +1,6 @@
 import type { LifeboatConfig } from '../config/schema.ts';
 import { KubeClient } from '../kube/client.ts';
+import { checkFilters } from './check-filters.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { dockerClient } from '../environment/probe.ts';
 import { persistentVolumes, workloadImages } from '../kube/workloads.ts';
@@ -30,6 +31,7 @@ export interface PlanInput {
   /** Only these items, by inventory id (the TUI's marked items); their sources come along. */
   items?: string[];
   filters?: BackupFilters;
+  signal?: AbortSignal;
 }
 
 export interface BackupPlan {
@@ -64,17 +66,24 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
   const wanted = new Set(itemSources ?? (input.only?.length ? input.only : SOURCE_KINDS));
   const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
   const namespaces = filters.namespaces ?? config.cluster?.namespaces;
+  try {
+    await checkFilters(client, { ...filters, namespaces }, input.signal);
+  } catch (e) {
+    client?.close();
+    throw e;
+  }
   const warnings: string[] = [];
   const dockerHost = config.docker?.host ?? input.env.DOCKER_HOST;
   const docker = dockerHost ? dockerClient(dockerHost) : undefined;
   let pvs: PersistentVolume[] = [];
+  let pvsUnknown: string | undefined;
   if (client && wanted.has('volumes')) {
     try {
       const all = (await persistentVolumes(client)) as unknown as PersistentVolume[];
       pvs = namespaces?.length ? all.filter((pv) => namespaces.includes(pv.spec?.claimRef?.namespace ?? '')) : all;
       if (only) pvs = pvs.filter((pv) => only(persistentVolumeId(pv.metadata.name)));
     } catch (e) {
-      warnings.push(`volumes: could not list the cluster's PersistentVolumes: ${(e as Error).message.split('\n')[0]}`);
+      pvsUnknown = (e as Error).message.split('\n')[0];
     }
   }
   const factories: Record<SourceKind, () => BackupSource | undefined> = {
@@ -94,7 +103,7 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
       }),
     etcd: () => (config.etcd?.endpoints?.length ? etcdSource({ endpoints: config.etcd.endpoints, ca: config.etcd.ca, cert: config.etcd.cert, key: config.etcd.key }) : undefined),
     volumes: () =>
-      docker || pvs.length ? volumesSource({ docker, dockerHost, persistentVolumes: pvs, pathMap: config.volumes?.pathMap, only }) : undefined,
+      docker || pvs.length || pvsUnknown ? volumesSource({ docker, dockerHost, persistentVolumes: pvs, persistentVolumesUnknown: pvsUnknown, pathMap: config.volumes?.pathMap, only }) : undefined,
     images: () =>
       docker || client || config.registries?.length || config.images?.length
         ? imagesSource({

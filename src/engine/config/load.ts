@@ -26,14 +26,15 @@ export function configCandidates(cwd: string, env: NodeJS.ProcessEnv): string[] 
 }
 
 /** Reads and validates one config file. Relative paths in it are taken from the file's folder. */
-export function readConfigFile(file: string): LifeboatConfig {
+export function readConfigFile(file: string, from?: string): LifeboatConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    const named = from ? ` (named by ${from})` : '';
     throw new ConfigError(
-      code === 'ENOENT' ? `config file ${file} does not exist: check the path given to --config` : `cannot read config file ${file}: ${(e as Error).message}`,
+      code === 'ENOENT' ? `config file ${file}${named} does not exist: check the path` : `cannot read config file ${file}${named}: ${(e as Error).message.split('\n')[0]}`,
     );
   }
   let doc: unknown;
@@ -68,8 +69,8 @@ function resolvePaths(config: LifeboatConfig, dir: string): LifeboatConfig {
 }
 
 /** Finds the config file (--config, ./lifeboat.yaml, then the XDG config folder) and loads it. */
-export function loadConfig(opts: { file?: string; cwd: string; env: NodeJS.ProcessEnv; fallbacks?: string[] }): LoadedConfig {
-  if (opts.file) return { config: readConfigFile(path.resolve(opts.cwd, opts.file)), file: path.resolve(opts.cwd, opts.file) };
+export function loadConfig(opts: { file?: string; fileFrom?: string; cwd: string; env: NodeJS.ProcessEnv; fallbacks?: string[] }): LoadedConfig {
+  if (opts.file) return { config: readConfigFile(path.resolve(opts.cwd, opts.file), opts.fileFrom), file: path.resolve(opts.cwd, opts.file) };
   for (const candidate of [...configCandidates(opts.cwd, opts.env), ...(opts.fallbacks ?? [])]) {
     if (fs.existsSync(candidate)) return { config: readConfigFile(candidate), file: candidate };
   }

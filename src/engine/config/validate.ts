@@ -6,7 +6,7 @@ export class ConfigProblem extends Error {
     readonly key: string,
     readonly problem: string,
   ) {
-    super(`${key ? `"${key}" ` : ''}${problem}`);
+    super(`${key ? `"${shorten(key)}" ` : ''}${problem}`);
   }
 }
 
@@ -40,7 +40,12 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${shorten(JSON.stringify(v))}`;
+}
+
+/** A value as an error shows it: a long one (a pasted file, 50 MB) cut, with its length said. */
+export function shorten(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 /** Checks `value` against `shape` and returns the normalised value (durations in ms). */

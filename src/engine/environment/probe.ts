@@ -1,6 +1,7 @@
 import net from 'node:net';
 import https from 'node:https';
 import Docker from 'dockerode';
+import { DeadlineError, requestDeadlineMs } from '../deadline.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import type { Endpoint } from './endpoints.ts';
 
@@ -36,10 +37,30 @@ async function probeCluster(kube: KubeTarget, timeoutMs: number): Promise<string
   return `Kubernetes ${(JSON.parse(body) as { gitVersion?: string }).gitVersion ?? '?'}`;
 }
 
+/**
+ * A Docker client with the request deadline (an idle one: a long image load that keeps moving
+ * is not cut); a call the engine never answers fails with a DeadlineError naming it.
+ */
 export function dockerClient(host: string): Docker {
-  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-  const u = new URL(host.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: u.hostname, port: Number(u.port || 2375), protocol: u.protocol === 'https:' ? 'https' : 'http' });
+  const ms = requestDeadlineMs();
+  let docker: Docker;
+  if (host.startsWith('unix://')) docker = new Docker({ socketPath: host.slice('unix://'.length), timeout: ms });
+  else {
+    const u = new URL(host.replace(/^tcp:/, 'http:'));
+    docker = new Docker({ host: u.hostname, port: Number(u.port || 2375), protocol: u.protocol === 'https:' ? 'https' : 'http', timeout: ms });
+  }
+  // docker-modem ends a timed-out request with a bare "socket hang up": say what it was.
+  const modem = docker.modem as unknown as { dial(o: { method?: string; path?: string }, cb: (err: unknown, data: unknown) => void): unknown };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (o, cb) => {
+    let last = Date.now();
+    return dial(o, (err, data) => {
+      const hungUp = err && /socket hang up|ECONNRESET/.test(String((err as Error).message ?? err));
+      cb(hungUp && Date.now() - last >= ms - 100 ? new DeadlineError(`Docker ${o.method ?? 'GET'} ${String(o.path ?? '').split('?')[0]} on ${host}`, ms) : err, data);
+      last = Date.now();
+    });
+  };
+  return docker;
 }
 
 async function probeOne(ep: Endpoint, kube: KubeTarget | undefined, timeoutMs: number): Promise<string> {

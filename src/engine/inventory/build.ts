@@ -30,7 +30,7 @@ export async function snapshotCaptures(repo: Repository): Promise<SnapshotCaptur
 
 /** Observes the environment, classifies every item and works out what the backups cover. */
 export async function buildInventory(input: InventoryInput): Promise<Inventory> {
-  const { observations, warnings } = await observe(input);
+  const { observations, warnings, unobserved } = await observe(input);
   const items = classify(observations);
   let copies = new Map<string, { snapshot: string; time: string }>();
   if (input.repo) {
@@ -41,5 +41,5 @@ export async function buildInventory(input: InventoryInput): Promise<Inventory> 
     }
   }
   const coverage = applyCoverage(items, copies, { now: input.now, rpoMs: input.config.rpo });
-  return { items, coverage, generatedAt: new Date(input.now ?? Date.now()).toISOString(), warnings };
+  return { items, coverage, generatedAt: new Date(input.now ?? Date.now()).toISOString(), warnings, unobserved };
 }

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../kube/client.ts';
 import { resourceName, type ApiResource } from '../kube/discovery.ts';
-import { generatedReason, objectId } from '../sources/kubernetes.ts';
+import { skipReason } from '../restore/cleanup.ts';
+import { objectId } from '../sources/kubernetes.ts';
 import type { InventoryItem } from './types.ts';
 import { ETCD_ITEM_ID, databaseId, prometheusItemId } from '../sources/item-ids.ts';
 
@@ -71,9 +72,30 @@ const NEED_REASON: Record<string, string> = {
   ClusterRole: 'cluster-wide access rules',
   ClusterRoleBinding: 'who gets the cluster-wide access rules',
   StorageClass: 'how volumes are provisioned',
+  HorizontalPodAutoscaler: 'how a workload scales',
+  PodDisruptionBudget: 'how many pods of a workload may be down at once',
+  NetworkPolicy: 'which traffic the pods may send and receive',
+  LimitRange: 'default and maximum resources in the namespace',
+  ResourceQuota: "the namespace's resource quota",
+  PriorityClass: 'the priority of the pods that name it',
+  IngressClass: 'which controller serves the ingresses',
+  ValidatingWebhookConfiguration: 'admission checks the cluster calls',
+  MutatingWebhookConfiguration: 'admission changes the cluster calls',
+  APIService: 'an API served by another server',
 };
 
-function kubeItem(resource: ApiResource, obj: KubeObject): InventoryItem {
+/** `group/plural` of every resource a CustomResourceDefinition of the cluster serves. */
+function customResources(objects: { resource: ApiResource; obj: KubeObject }[]): Set<string> {
+  const out = new Set<string>();
+  for (const { resource, obj } of objects) {
+    if (resourceName(resource) !== 'customresourcedefinitions.apiextensions.k8s.io') continue;
+    const spec = obj.spec as { group?: string; names?: { plural?: string } } | undefined;
+    if (spec?.group && spec.names?.plural) out.add(`${spec.group}/${spec.names.plural}`);
+  }
+  return out;
+}
+
+function kubeItem(resource: ApiResource, obj: KubeObject, custom: Set<string>): InventoryItem {
   const ns = obj.metadata.namespace;
   const base = {
     id: objectId(resource, ns, obj.metadata.name),
@@ -83,19 +105,23 @@ function kubeItem(resource: ApiResource, obj: KubeObject): InventoryItem {
     namespace: ns,
     source: 'kubernetes' as const,
   };
-  const generated = generatedReason(resource, obj);
-  if (generated) return { ...base, verdict: 'skippable', reason: generated };
+  // What a restore would not bring back (the cluster makes it again) is skippable, and so not
+  // counted in the coverage: the figure is of what a restore restores.
+  const skip = skipReason({ group: resource.group, version: resource.version, apiVersion: resource.groupVersion, resource: resource.resource, kind: resource.kind, namespaced: resource.namespaced }, obj);
+  if (skip) return { ...base, verdict: 'skippable', reason: skip };
   if (resourceName(resource) === 'pods') {
     return { ...base, verdict: 'at-risk', reason: 'bare Pod: no controller recreates it if it is deleted or its node fails' };
   }
-  const reason = NEED_REASON[resource.kind] ?? (resource.group && !resource.group.endsWith('.k8s.io') && resource.group !== 'apps' && resource.group !== 'batch' ? 'custom resource: a rebuild needs it' : 'cluster state a rebuild needs');
+  const isCustom = custom.has(`${resource.group}/${resource.resource}`);
+  const reason = isCustom ? 'custom resource: a rebuild needs it' : (NEED_REASON[resource.kind] ?? 'cluster state a rebuild needs');
   return { ...base, verdict: 'needs-backup', reason };
 }
 
 /** Every observation as inventory items, without coverage (see coverage.ts). */
 export function classify(obs: Observations): InventoryItem[] {
   const items: InventoryItem[] = [];
-  for (const { resource, obj } of obs.kubernetes ?? []) items.push(kubeItem(resource, obj));
+  const custom = customResources(obs.kubernetes ?? []);
+  for (const { resource, obj } of obs.kubernetes ?? []) items.push(kubeItem(resource, obj, custom));
   for (const v of obs.volumes ?? []) {
     const base = { id: v.id, group: v.kind === 'DockerVolume' ? 'docker' : 'cluster', kind: v.kind === 'DockerVolume' ? 'Volume' : 'PV data', name: v.name, source: 'volumes' as const };
     const details = { ...(v.claim ? { claim: v.claim } : {}), ...(v.reclaimPolicy ? { reclaimPolicy: v.reclaimPolicy } : {}), ...(v.storageClass ? { storageClass: v.storageClass } : {}) };

@@ -12,6 +12,12 @@ import { withRetry } from '../jobs/retry.ts';
 import type { DockerContainerObservation, ImageObservation, Observations, VolumeObservation } from './classify.ts';
 import { dockerVolumeId, imageId, persistentVolumeId } from '../sources/item-ids.ts';
 
+/** A source the inventory could not read at all, and why. */
+export interface Unobserved {
+  source: string;
+  reason: string;
+}
+
 export interface ObserveInput {
   config: LifeboatConfig;
   kube?: KubeClient;
@@ -66,10 +72,12 @@ async function observeDocker(docker: Docker): Promise<{ containers: DockerContai
  * Looks at everything the configuration names. A source that cannot be read is a warning, and
  * the rest is still observed.
  */
-export async function observe(input: ObserveInput): Promise<{ observations: Observations; warnings: string[] }> {
+export async function observe(input: ObserveInput): Promise<{ observations: Observations; warnings: string[]; unobserved: Unobserved[] }> {
   const { config } = input;
   const obs: Observations = {};
   const warnings: string[] = [];
+  // Sources that could not be seen at all: what they hold is unknown, so coverage is too.
+  const unobserved: Unobserved[] = [];
   const usedBy = new Map<string, string[]>();
   const use = (ref: string, who: string) => usedBy.set(ref, [...(usedBy.get(ref) ?? []), who]);
   if (input.kube) {
@@ -93,7 +101,9 @@ export async function observe(input: ObserveInput): Promise<{ observations: Obse
           };
         });
     } catch (e) {
-      warnings.push(`cluster: ${(e as Error).message.split('\n')[0]}`);
+      const reason = (e as Error).message.split('\n')[0]!;
+      warnings.push(`cluster: ${reason}`);
+      unobserved.push({ source: 'cluster', reason });
     }
   }
   let engineImages = new Set<string>();
@@ -105,7 +115,9 @@ export async function observe(input: ObserveInput): Promise<{ observations: Obse
       for (const [ref, users] of d.engineRefs) for (const u of users) use(ref, u);
       engineImages = new Set((await input.docker.listImages()).flatMap((i) => i.RepoTags ?? []).map((t) => canonicalName(parseReference(t))));
     } catch (e) {
-      warnings.push(`docker: ${(e as Error).message.split('\n')[0]}`);
+      const reason = (e as Error).message.split('\n')[0]!;
+      warnings.push(`docker: ${reason}`);
+      unobserved.push({ source: 'docker', reason });
     }
   }
   const registries = (config.registries ?? []).map((r) => new RegistryClient(r, (fn) => withRetry(fn, { signal: input.signal, attempts: 3 }), input.signal));
@@ -127,5 +139,5 @@ export async function observe(input: ObserveInput): Promise<{ observations: Obse
   obs.etcd = config.etcd?.endpoints?.length ? [config.etcd.endpoints.join(', ')] : [];
   obs.databases = (config.databases ?? []).map((d) => ({ name: d.name, database: d.database, address: `${d.host ?? '127.0.0.1'}:${d.port ?? 5432}` }));
   obs.prometheus = (config.prometheus ?? []).map((p) => ({ name: prometheusName(p), url: p.url }));
-  return { observations: obs, warnings };
+  return { observations: obs, warnings, unobserved };
 }

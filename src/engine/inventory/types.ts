@@ -50,4 +50,6 @@ export interface Inventory {
   generatedAt: string;
   /** Sources that could not be read, and why. */
   warnings: string[];
+  /** Sources not seen at all: what they hold, and so the coverage of it, is unknown. */
+  unobserved?: { source: string; reason: string }[];
 }

@@ -12,6 +12,20 @@ export interface JobContext {
   retry<T>(fn: (attempt: number) => Promise<T>, opts?: Omit<RetryOptions, 'signal' | 'onRetry'>): Promise<T>;
 }
 
+/**
+ * Thrown by a job that did part of its work: the job fails with this message, and what it did
+ * (`value`) is kept, so a source that could not list one collection still keeps the others.
+ */
+export class IncompleteError<R = unknown> extends Error {
+  constructor(
+    message: string,
+    readonly value: R,
+  ) {
+    super(message);
+    this.name = 'IncompleteError';
+  }
+}
+
 export interface Job<R = unknown> {
   id: string;
   title: string;
@@ -113,6 +127,7 @@ export async function runJobs(jobs: Job[], opts: RunOptions = {}): Promise<JobRe
         title: job.title,
         status: cancelled ? 'cancelled' : 'failed',
         error: cancelled ? 'cancelled' : errorText(e),
+        ...(!cancelled && e instanceof IncompleteError ? { value: e.value } : {}),
         counts,
         warnings,
         startedAt,

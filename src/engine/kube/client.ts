@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { DeadlineError, requestDeadlineMs } from '../deadline.ts';
 import { RetryableHttpError, parseRetryAfter, withRetry, type RetryOptions } from '../jobs/retry.ts';
 
 /** An answer from the API server that is not a success: its Status reason and message. */
@@ -119,6 +120,10 @@ export class KubeClient {
           });
         },
       );
+      // A server that accepts and never answers: the deadline is an idle one, so a long list
+      // that keeps coming is never cut.
+      const ms = requestDeadlineMs();
+      req.setTimeout(ms, () => req.destroy(new DeadlineError(`Kubernetes ${method} ${url.pathname} on ${url.host}`, ms)));
       req.on('error', reject);
       req.end(payload);
     });

@@ -1,5 +1,7 @@
 // Checking a repository. Structure: every index file loads, every indexed pack exists with the
-// size the index implies, every snapshot's trees load and every blob they name is indexed.
+// size the index implies, every snapshot's trees load and every blob they name is indexed, and
+// every node is one restic's checker accepts and more (tree-rules.ts: names, types, modes, sizes
+// against the blobs). Temporary files of interrupted writes are named.
 // With readData: every pack is read whole, its hash checked against its name, its header against
 // the index, and every blob authenticated, decompressed and hashed. A damaged blob is reported
 // with the pack it lives in and the files (snapshot and path) that use it.
@@ -9,6 +11,7 @@ import { decodeIndexFile, type IndexPack } from './master-index.ts';
 import { headerSize, parsePackTail, type BlobType } from './pack.ts';
 import { mapLimit, type Repository } from './repository.ts';
 import type { SnapshotInfo } from './snapshot.ts';
+import { nodeProblems } from './tree-rules.ts';
 
 export interface DamagedBlob {
   id: string;
@@ -25,6 +28,8 @@ export interface CheckReport {
   /** Harmless findings (packs no index names: prune removes them). */
   warnings: string[];
   damaged: DamagedBlob[];
+  /** Temporary files of interrupted writes (`*-tmp-*`): prune removes them. */
+  temporary: { name: string; size: number }[];
   snapshots: number;
   packs: number;
   blobsRead: number;
@@ -36,9 +41,10 @@ export interface CheckOptions {
 }
 
 export async function checkRepository(repo: Repository, opts: CheckOptions = {}): Promise<CheckReport> {
-  const report: CheckReport = { errors: [], warnings: [], damaged: [], snapshots: 0, packs: 0, blobsRead: 0 };
+  const report: CheckReport = { errors: [], warnings: [], damaged: [], temporary: [], snapshots: 0, packs: 0, blobsRead: 0 };
   // Index files, one by one, so a broken one is named.
   const packsInIndex = new Map<string, IndexPack>();
+  let badIndexes = 0;
   for (const f of await repo.backend.list('index')) {
     try {
       const idx = decodeIndexFile(await repo.loadUnpacked('index', f.id));
@@ -47,7 +53,8 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
         repo.index.addPack(p);
       }
     } catch (e) {
-      report.errors.push(`index ${f.id}: ${(e as Error).message}`);
+      badIndexes++;
+      report.errors.push(`index ${f.id}: ${(e as Error).message}: run 'lifeboat repo rebuild-index' to index the packs again from their headers`);
     }
   }
 
@@ -64,7 +71,14 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     if (size !== expected) report.errors.push(`pack ${id}: size ${size}, the index implies ${expected}`);
   }
   for (const id of listed.keys()) {
-    if (!packsInIndex.has(id)) report.warnings.push(`pack ${id}: not referenced in any index (left by an interrupted backup; 'lifeboat repo prune' removes it)`);
+    if (packsInIndex.has(id)) continue;
+    // With an index file unreadable, an unindexed pack may well be one of its packs, not litter.
+    if (badIndexes) report.errors.push(`pack ${id}: not in any readable index ('lifeboat repo rebuild-index' reads its header back into the index)`);
+    else report.warnings.push(`pack ${id}: not referenced in any index (left by an interrupted backup; 'lifeboat repo prune' removes it)`);
+  }
+  for (const t of (await repo.backend.listTemporary?.()) ?? []) {
+    report.temporary.push({ name: t.id, size: t.size });
+    report.warnings.push(`${t.id}: a temporary file (${t.size} bytes) an interrupted write left; 'lifeboat repo prune' removes it`);
   }
 
   // Snapshots and trees.
@@ -89,14 +103,13 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
       report.errors.push(`tree ${treeId} (${where}): ${(e as Error).message}`);
       return;
     }
+    for (const problem of nodeProblems(tree.nodes, repo.index)) report.errors.push(`tree ${treeId} (${where}): ${problem}`);
     for (const n of tree.nodes) {
       const p = `${where === '/' ? '' : where}/${n.name}`;
-      if (n.type === 'dir') {
-        if (!n.subtree) report.errors.push(`${p}: directory without a subtree`);
-        else await walk(n.subtree, p);
-      } else if (n.type === 'file') {
+      if (n.type === 'dir' && typeof n.subtree === 'string' && /^[0-9a-f]{64}$/.test(n.subtree)) await walk(n.subtree, p);
+      else if (n.type === 'file') {
         for (const c of n.content ?? []) {
-          if (!repo.index.has(c) && !missingData.has(c)) {
+          if (typeof c === 'string' && !repo.index.has(c) && !missingData.has(c)) {
             missingData.add(c);
             report.errors.push(`${p}: data blob ${c} is not in the index`);
           }
@@ -104,7 +117,10 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
       }
     }
   };
-  for (const s of snapshots) await walk(s.tree, '/');
+  for (const s of snapshots) {
+    if (typeof s.tree !== 'string' || !/^[0-9a-f]{64}$/.test(s.tree)) report.errors.push(`snapshot ${s.id}: no tree id`);
+    else await walk(s.tree, '/');
+  }
 
   if (opts.readData) {
     let done = 0;

@@ -32,3 +32,6 @@ export class NotFoundError extends RepositoryError {}
 
 /** Restore refused an entry that would write outside the target folder. */
 export class UnsafePathError extends RepositoryError {}
+
+/** The repository cannot be used as configured (no credentials, say): a configuration error. */
+export class RepositoryConfigError extends RepositoryError {}

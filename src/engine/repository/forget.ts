@@ -38,16 +38,43 @@ export function policyIsEmpty(p: KeepPolicy): boolean {
   return POLICY_KEYS.every((k) => !p[k]);
 }
 
-/** Splits snapshots into those the policy keeps and those it removes. */
-export function applyPolicy(snapshots: SnapshotInfo[], policy: KeepPolicy): { keep: SnapshotInfo[]; remove: SnapshotInfo[] } {
-  const groups = new Map<string, SnapshotInfo[]>();
+/** What snapshots are grouped by before a policy applies to each group (restic's --group-by). */
+export type GroupField = 'host' | 'paths' | 'tags';
+export const GROUP_FIELDS: GroupField[] = ['host', 'paths', 'tags'];
+export const DEFAULT_GROUP_BY: GroupField[] = ['host', 'paths'];
+
+export interface ForgetGroup {
+  hostname?: string;
+  paths?: string[];
+  tags?: string[];
+  keep: number;
+  remove: number;
+}
+
+export interface ForgetResult {
+  keep: SnapshotInfo[];
+  remove: SnapshotInfo[];
+  groups: ForgetGroup[];
+}
+
+/** Splits snapshots into those the policy keeps and those it removes, group by group. */
+export function applyPolicy(snapshots: SnapshotInfo[], policy: KeepPolicy, groupBy: GroupField[] = DEFAULT_GROUP_BY): ForgetResult {
+  const groups = new Map<string, { group: ForgetGroup; snapshots: SnapshotInfo[] }>();
   for (const s of snapshots) {
-    const key = JSON.stringify([s.hostname ?? '', [...s.paths].sort()]);
-    groups.set(key, [...(groups.get(key) ?? []), s]);
+    const group: ForgetGroup = {
+      ...(groupBy.includes('host') ? { hostname: s.hostname ?? '' } : {}),
+      ...(groupBy.includes('paths') ? { paths: [...s.paths].sort() } : {}),
+      ...(groupBy.includes('tags') ? { tags: [...(s.tags ?? [])].sort() } : {}),
+      keep: 0,
+      remove: 0,
+    };
+    const key = JSON.stringify([group.hostname, group.paths, group.tags]);
+    if (!groups.has(key)) groups.set(key, { group, snapshots: [] });
+    groups.get(key)!.snapshots.push(s);
   }
   const keep: SnapshotInfo[] = [];
   const remove: SnapshotInfo[] = [];
-  for (const group of groups.values()) {
+  for (const { group: g, snapshots: group } of groups.values()) {
     const buckets = POLICY_KEYS.filter((k) => policy[k]).map((k) => ({ fn: bucketOf[k], count: policy[k]!, last: NaN }));
     sortSnapshots(group).forEach((s, nr) => {
       const d = new Date(snapshotTimeMs(s));
@@ -62,15 +89,17 @@ export function applyPolicy(snapshots: SnapshotInfo[], policy: KeepPolicy): { ke
         }
       }
       (kept ? keep : remove).push(s);
+      if (kept) g.keep++;
+      else g.remove++;
     });
   }
-  return { keep: sortSnapshots(keep), remove: sortSnapshots(remove) };
+  return { keep: sortSnapshots(keep), remove: sortSnapshots(remove), groups: [...groups.values()].map((x) => x.group) };
 }
 
 /** Removes the snapshots the policy does not keep (under an exclusive lock). */
-export async function forgetSnapshots(repo: Repository, policy: KeepPolicy, opts: { dryRun?: boolean } = {}) {
+export async function forgetSnapshots(repo: Repository, policy: KeepPolicy, opts: { dryRun?: boolean; groupBy?: GroupField[] } = {}): Promise<ForgetResult> {
   return repo.withLock(true, async () => {
-    const result = applyPolicy(await repo.listSnapshots(), policy);
+    const result = applyPolicy(await repo.listSnapshots(), policy, opts.groupBy);
     if (!opts.dryRun) for (const s of result.remove) await repo.backend.remove(fileName('snapshots', s.id));
     return result;
   });

@@ -2,7 +2,9 @@
 // snapshots use, keep packs that hold only used blobs, rewrite packs that hold some (copying the
 // used blobs, checked, into new packs), then write one new index that supersedes all old ones,
 // and only then delete the old index files and the packs no longer needed. Packs no index names
-// (from interrupted backups) are deleted too.
+// (from interrupted backups) are deleted too, and so are the temporary files of interrupted writes
+// (`*-tmp-*`): the exclusive lock means no writer is still busy with one. With an index file that
+// does not load, prune stops before changing anything: its packs would look unused.
 import { fileName } from './backend/backend.ts';
 import { decodeIndexFile, encodeIndexFile, INDEX_FILE_MAX_BLOBS, type IndexPack } from './master-index.ts';
 import { PackBuilder, type BlobType } from './pack.ts';
@@ -14,6 +16,7 @@ export interface PruneReport {
   packsRewritten: number;
   packsWritten: number;
   blobsRemoved: number;
+  temporaryRemoved: number;
   bytesFreed: number;
 }
 
@@ -31,17 +34,23 @@ export async function usedBlobs(repo: Repository): Promise<Set<string>> {
       if (n.subtree) await visit(n.subtree);
     }
   };
-  for (const s of await repo.listSnapshots()) await visit(s.tree);
+  for (const s of await repo.listSnapshots({ strict: true })) await visit(s.tree);
   return used;
 }
 
 export async function pruneRepository(repo: Repository, onProgress?: (line: string) => void): Promise<PruneReport> {
   return repo.withLock(true, async () => {
-    const report: PruneReport = { packsDeleted: 0, packsRewritten: 0, packsWritten: 0, blobsRemoved: 0, bytesFreed: 0 };
+    const report: PruneReport = { packsDeleted: 0, packsRewritten: 0, packsWritten: 0, blobsRemoved: 0, temporaryRemoved: 0, bytesFreed: 0 };
     const indexFiles = (await repo.backend.list('index')).map((f) => f.id);
     const packs = new Map<string, IndexPack>();
     for (const id of indexFiles) {
-      for (const p of decodeIndexFile(await repo.loadUnpacked('index', id)).packs) if (!packs.has(p.id)) packs.set(p.id, p);
+      let decoded;
+      try {
+        decoded = decodeIndexFile(await repo.loadUnpacked('index', id));
+      } catch (e) {
+        throw new RepositoryError(`index ${id} cannot be read (${(e as Error).message}): run 'lifeboat repo rebuild-index' first; prune stopped without changing anything`);
+      }
+      for (const p of decoded.packs) if (!packs.has(p.id)) packs.set(p.id, p);
     }
     await repo.loadIndex();
     const used = await usedBlobs(repo);
@@ -120,6 +129,11 @@ export async function pruneRepository(repo: Repository, onProgress?: (line: stri
       await repo.backend.remove(fileName('data', id));
     });
     report.packsDeleted = toDelete.length;
+    for (const t of (await repo.backend.listTemporary?.()) ?? []) {
+      await repo.backend.remove(t.id);
+      report.bytesFreed += t.size;
+      report.temporaryRemoved++;
+    }
     for (const p of written) report.bytesFreed -= listed.get(p.id) ?? p.blobs.reduce((n, b) => n + b.length, 0);
     return report;
   });

@@ -46,6 +46,11 @@ export class Repository {
   private indexLoaded = false;
   /** Index files the in-memory index was built from. */
   readonly indexFiles = new Set<string>();
+  /**
+   * Damage met on the way, by file: index and snapshot files that did not load. They are named
+   * (callers print these) and skipped, so the rest of the repository keeps working.
+   */
+  readonly unreadable = new Map<string, string>();
   readonly gear: Uint32Array;
 
   private constructor(
@@ -125,7 +130,14 @@ export class Repository {
     if (this.indexLoaded) return this.index;
     const files = await this.backend.list('index');
     await mapLimit(files, 8, async (f) => {
-      const idx = decodeIndexFile(await this.loadUnpacked('index', f.id));
+      let idx;
+      try {
+        idx = decodeIndexFile(await this.loadUnpacked('index', f.id));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // superseded and removed meanwhile (prune)
+        this.unreadable.set(`index/${f.id}`, `${(e as Error).message.replace(/^index\/[0-9a-f]+: /, '')}: skipped ('lifeboat repo rebuild-index' indexes its packs again)`);
+        return;
+      }
       for (const p of idx.packs) this.index.addPack(p);
       this.indexFiles.add(f.id);
     });
@@ -159,11 +171,25 @@ export class Repository {
 
   // ---- snapshots ----
 
-  /** Every snapshot, newest first. */
-  async listSnapshots(): Promise<SnapshotInfo[]> {
+  /**
+   * Every snapshot, newest first. A snapshot file that does not load is named in `unreadable` and
+   * left out, as restic does; with `strict` (prune: its data would look unused) it stops instead.
+   */
+  async listSnapshots(opts: { strict?: boolean } = {}): Promise<SnapshotInfo[]> {
     const files = await this.backend.list('snapshots');
-    const list = await mapLimit(files, 8, async (f) => ({ ...(await this.loadJson<Snapshot>('snapshots', f.id)), id: f.id }));
-    return sortSnapshots(list);
+    const list = await mapLimit(files, 8, async (f): Promise<SnapshotInfo | undefined> => {
+      try {
+        const s = await this.loadJson<Snapshot>('snapshots', f.id);
+        if (!s || typeof s.tree !== 'string' || typeof s.time !== 'string' || !Array.isArray(s.paths)) throw new IntegrityError('not a snapshot (no tree, time or paths)');
+        return { ...s, id: f.id };
+      } catch (e) {
+        const why = (e as Error).message.replace(/^snapshots\/[0-9a-f]+: /, '');
+        if (opts.strict) throw new IntegrityError(`snapshot ${f.id} cannot be read (${why}): restore it from a copy, or remove snapshots/${f.id} to give up what it holds`);
+        this.unreadable.set(`snapshots/${f.id}`, `${why}: skipped`);
+        return undefined;
+      }
+    });
+    return sortSnapshots(list.filter((s): s is SnapshotInfo => s !== undefined));
   }
 
   /** A snapshot by full id, unique id prefix, or `latest`. */

@@ -1,13 +1,14 @@
-// Restoring a snapshot (or one path of it) into a target folder. Nothing is written outside the
-// target: node names must be plain names (no "..", no "/"), existing symlinks are never followed
-// (files are created exclusively after removing what was there; a directory path that is not a
-// real directory is refused), and symlinks whose target leaves the target folder are refused
-// (unless `keepLinks`: then they are made as the links they are, and still never followed).
-// Every blob is checked against its id as it is read (and with `verify`, each file written is
-// read back and its SHA-256 compared with that of the checked bytes).
+// Restoring a snapshot (or one path of it) into a target folder, as restic restores: links are
+// made as the links they are and never followed. Nothing is written outside the target: every
+// path goes through Containment (contain.ts), which takes each name as one plain component and
+// checks every folder on the way with lstat; files are created O_EXCL | O_NOFOLLOW after what
+// was there is removed; modes, owners and times are set on file descriptors (links: the no-follow
+// calls); links are made after every file and folder, and a link never replaces a folder.
+// Every blob is checked against its id as it is read (with `verify`, each file written is read
+// back and its SHA-256 compared). A file that cannot be restored whole is removed and reported.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
+import { Containment, duplicateNames, unsafeNameReason } from './contain.ts';
 import { UnsafePathError } from './errors.ts';
 import { findPath, readFile } from './reader.ts';
 import type { Repository } from './repository.ts';
@@ -20,12 +21,6 @@ export interface RestoreOptions {
   include?: string;
   /** With `include` naming a folder: restore what is inside it straight into `target`. */
   stripInclude?: boolean;
-  /**
-   * Make every symlink as the link it is, whatever it points at (volume data often holds absolute
-   * links). A link is never followed while writing: paths are checked with lstat and files are
-   * opened O_NOFOLLOW after removing what was there, so nothing is written outside the target.
-   */
-  keepLinks?: boolean;
   /** Read each restored file back and compare its SHA-256 with that of the bytes restored. */
   verify?: boolean;
   onProgress?: (p: { bytesDone: number; itemsDone: number; path: string }) => void;
@@ -43,15 +38,6 @@ export interface RestoreResult {
   errors: string[];
 }
 
-function safeName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
-}
-
-function inside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 const isRoot = process.getuid?.() === 0;
 
 /**
@@ -60,170 +46,212 @@ const isRoot = process.getuid?.() === 0;
  */
 function seconds(t: string | undefined): number | undefined {
   if (!t) return undefined;
-  const us = parseTime(t) / 1000n;
-  return Number(us) / 1e6 + 5e-7;
+  try {
+    const us = parseTime(t) / 1000n;
+    return Number(us) / 1e6 + 5e-7;
+  } catch {
+    return undefined;
+  }
+}
+
+function times(node: Node): [number, number] | undefined {
+  const m = seconds(node.mtime);
+  if (m === undefined) return undefined;
+  return [seconds(node.atime) ?? m, m];
+}
+
+/** Owner, then mode (chown clears set-id bits), then times: all on the open descriptor. */
+function metaOnFd(fd: number, node: Node): void {
+  if (isRoot) fs.fchownSync(fd, node.uid, node.gid);
+  if (node.mode !== undefined) fs.fchmodSync(fd, unixPermFromGo(node.mode));
+  const t = times(node);
+  if (t) fs.futimesSync(fd, t[0], t[1]);
+}
+
+interface Pending {
+  parts: string[];
+  node: Node;
+  snapPath: string;
 }
 
 class Restorer {
   result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, errors: [] };
-  private dirMeta: { p: string; node: Node }[] = [];
+  private dirs: Pending[] = [];
+  private links: Pending[] = [];
+  readonly box: Containment;
 
   constructor(
     private repo: Repository,
-    private root: string,
+    target: string,
     private opts: RestoreOptions,
-  ) {}
+  ) {
+    this.box = new Containment(target);
+  }
 
-  private refuse(where: string, why: string): void {
+  private fail(where: string, why: string): void {
     this.result.errors.push(`${where}: ${why}`);
   }
 
-  /** Makes sure `p` (inside the target) is a real directory, creating it if needed. */
-  ensureDir(p: string): boolean {
-    try {
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) return true;
-      this.refuse(p, 'exists and is not a directory (a symlink is never followed): refused');
-      return false;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    fs.mkdirSync(p, { mode: 0o700 });
-    return true;
-  }
-
-  private setMeta(p: string, node: Node, link = false): void {
-    try {
-      if (isRoot) fs.lchownSync(p, node.uid, node.gid);
-      if (!link && node.mode !== undefined) fs.chmodSync(p, unixPermFromGo(node.mode));
-      const m = seconds(node.mtime);
-      const a = seconds(node.atime) ?? m;
-      if (m !== undefined) (link ? fs.lutimesSync : fs.utimesSync)(p, a!, m);
-    } catch (e) {
-      this.result.errors.push(`${p}: metadata not restored: ${(e as Error).message}`);
-    }
-  }
-
-  async node(dir: string, node: Node, snapPath: string): Promise<void> {
-    this.opts.signal?.throwIfAborted();
-    if (!safeName(node.name)) {
-      this.refuse(`${snapPath}`, `unsafe name ${JSON.stringify(node.name)} refused`);
-      return;
-    }
-    const p = path.join(dir, node.name);
-    if (!inside(this.root, p)) {
-      this.refuse(snapPath, 'would be written outside the target: refused');
-      return;
-    }
-    switch (node.type) {
-      case 'dir':
-        if (!this.ensureDir(p)) return;
-        if (node.subtree) {
-          const tree = await this.repo.loadTree(node.subtree);
-          for (const child of tree.nodes) await this.node(p, child, `${snapPath}/${child.name}`);
-        }
-        this.dirMeta.push({ p, node });
-        this.result.dirs++;
-        break;
-      case 'file':
-        await this.file(p, node);
-        break;
-      case 'symlink': {
-        const target = node.linktarget ?? '';
-        if (!this.opts.keepLinks && (path.isAbsolute(target) || !inside(this.root, path.resolve(dir, target)))) {
-          this.refuse(snapPath, `symlink to ${target} leaves the target folder: refused`);
-          return;
-        }
-        this.removeExisting(p);
-        fs.symlinkSync(target, p);
-        this.setMeta(p, node, true);
-        this.result.symlinks++;
-        break;
-      }
-      default:
-        this.refuse(snapPath, `${node.type} nodes are not restored`);
-        return;
-    }
+  private progress(snapPath: string): void {
     this.opts.onProgress?.({ bytesDone: this.result.bytes, itemsDone: this.result.files + this.result.dirs + this.result.symlinks, path: snapPath });
   }
 
-  private removeExisting(p: string): void {
+  /** The nodes of a tree, less those whose names are unsafe or appear twice (each reported). */
+  async children(treeId: string, snapDir: string): Promise<Node[]> {
+    let nodes: Node[];
     try {
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) fs.rmSync(p, { recursive: true });
-      else fs.unlinkSync(p);
+      nodes = (await this.repo.loadTree(treeId)).nodes;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (this.opts.signal?.aborted) throw e;
+      this.fail(snapDir || '/', `its tree cannot be read: ${(e as Error).message}`);
+      return [];
     }
+    const dup = duplicateNames(nodes.map((n) => n.name));
+    return nodes.filter((n) => {
+      const at = `${snapDir}/${typeof n.name === 'string' ? n.name : '?'}`;
+      const why = unsafeNameReason(n.name);
+      if (why) this.fail(at, `${why} in the snapshot: refused`);
+      else if (dup.has(n.name)) this.fail(at, 'the name appears more than once in its folder in the snapshot: refused');
+      return !why && !dup.has(n.name);
+    });
   }
 
-  private async file(p: string, node: Node): Promise<void> {
-    this.removeExisting(p);
-    const fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  async node(parts: string[], node: Node, snapPath: string): Promise<void> {
+    this.opts.signal?.throwIfAborted();
+    try {
+      switch (node.type) {
+        case 'dir': {
+          const here = [...parts, node.name];
+          this.box.dir(here);
+          this.result.dirs++;
+          this.dirs.push({ parts: here, node, snapPath });
+          if (node.subtree) for (const child of await this.children(node.subtree, snapPath)) await this.node(here, child, `${snapPath}/${child.name}`);
+          break;
+        }
+        case 'file':
+          await this.file(parts, node, snapPath);
+          break;
+        case 'symlink':
+          this.links.push({ parts, node, snapPath });
+          break;
+        default:
+          this.fail(snapPath, `${String(node.type)} nodes are not restored`);
+          return;
+      }
+    } catch (e) {
+      if (this.opts.signal?.aborted) throw e;
+      if (!(e instanceof UnsafePathError) && !(e as NodeJS.ErrnoException).code) throw e;
+      this.fail(snapPath, `${(e as Error).message}: not restored`);
+      return;
+    }
+    this.progress(snapPath);
+  }
+
+  private async file(parts: string[], node: Node, snapPath: string): Promise<void> {
+    const { fd, path: p } = this.box.createFile(parts, node.name);
     const hash = this.opts.verify ? createHash('sha256') : undefined;
-    let ok = true;
+    let bytes = 0;
+    let problem: string | undefined;
     try {
       for await (const blob of readFile(this.repo, node)) {
         this.opts.signal?.throwIfAborted();
         hash?.update(blob);
         let off = 0;
         while (off < blob.length) off += fs.writeSync(fd, blob, off, blob.length - off);
-        this.result.bytes += blob.length;
+        bytes += blob.length;
       }
+      if ((node.size ?? 0) !== bytes) problem = `its blobs hold ${bytes} bytes, the snapshot says ${node.size ?? 0}`;
+      else metaOnFd(fd, node);
     } catch (e) {
-      ok = false;
-      this.result.errors.push(`${p}: ${(e as Error).message}`);
+      problem = (e as Error).message;
     } finally {
       fs.closeSync(fd);
     }
-    if (hash && ok) await this.verifyFile(p, hash.digest('hex'));
-    this.setMeta(p, node);
+    if (this.opts.signal?.aborted) {
+      fs.rmSync(p, { force: true });
+      this.opts.signal.throwIfAborted();
+    }
+    if (!problem && hash && !(await this.verifyFile(p, hash.digest('hex')))) problem = 'read back, its content differs from the snapshot (SHA-256 mismatch)';
+    this.result.bytes += bytes;
+    if (problem) {
+      // Never leave it looking restored: a partial file with the original times would pass.
+      fs.rmSync(p, { force: true });
+      this.fail(snapPath, `not restored whole (${problem}): removed`);
+      return;
+    }
     this.result.files++;
   }
 
-  private async verifyFile(p: string, expected: string): Promise<void> {
+  private async verifyFile(p: string, expected: string): Promise<boolean> {
     const h = createHash('sha256');
     const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     for await (const c of fs.createReadStream('', { fd })) h.update(c as Buffer);
-    if (h.digest('hex') === expected) this.result.verified = (this.result.verified ?? 0) + 1;
-    else this.result.errors.push(`${p}: read back, its content differs from the snapshot's (SHA-256 mismatch)`);
+    const same = h.digest('hex') === expected;
+    if (same) this.result.verified = (this.result.verified ?? 0) + 1;
+    return same;
   }
 
+  /** Links last: after every file and folder, so none is ever written through. */
+  makeLinks(): void {
+    for (const { parts, node, snapPath } of this.links) {
+      try {
+        const p = this.box.freeEntry(parts, node.name);
+        fs.symlinkSync(node.linktarget ?? '', p);
+        this.result.symlinks++;
+        try {
+          if (isRoot) fs.lchownSync(p, node.uid, node.gid);
+          const t = times(node);
+          if (t) fs.lutimesSync(p, t[0], t[1]);
+        } catch (e) {
+          this.fail(snapPath, `metadata not restored: ${(e as Error).message}`);
+        }
+      } catch (e) {
+        if (!(e instanceof UnsafePathError) && !(e as NodeJS.ErrnoException).code) throw e;
+        this.fail(snapPath, `${(e as Error).message}: link not made`);
+      }
+      this.progress(snapPath);
+    }
+  }
+
+  /** Folder metadata, deepest first (after everything inside them), each on its descriptor. */
   finishDirs(): void {
-    // Deepest first, so setting a directory's times comes after everything written inside it.
-    for (const { p, node } of this.dirMeta.reverse()) this.setMeta(p, node);
+    for (const { parts, node, snapPath } of this.dirs.reverse()) {
+      let fd: number | undefined;
+      try {
+        fd = this.box.openDir(parts);
+        metaOnFd(fd, node);
+      } catch (e) {
+        this.fail(snapPath, `metadata not restored: ${(e as Error).message}`);
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+    }
+  }
+
+  finish(): RestoreResult {
+    this.makeLinks();
+    this.finishDirs();
+    return this.result;
   }
 }
 
 /** Restores `snap` (or `opts.include` of it) into `target`, which is created if missing. */
 export async function restoreSnapshot(repo: Repository, snap: SnapshotInfo, target: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   await repo.loadIndex();
-  fs.mkdirSync(target, { recursive: true });
-  const root = fs.realpathSync(target);
-  const r = new Restorer(repo, root, opts);
+  const r = new Restorer(repo, target, opts);
   if (!opts.include || snapshotPathParts(opts.include).length === 0) {
-    const tree = await repo.loadTree(snap.tree);
-    for (const n of tree.nodes) await r.node(root, n, `/${n.name}`);
-  } else {
-    const { node, parents } = await findPath(repo, snap, opts.include);
-    if (opts.stripInclude && node.type === 'dir') {
-      if (node.subtree) {
-        const tree = await repo.loadTree(node.subtree);
-        for (const child of tree.nodes) await r.node(root, child, `${opts.include.replace(/\/+$/, '')}/${child.name}`);
-      }
-      r.finishDirs();
-      return r.result;
-    }
-    let dir = root;
-    let snapPath = '';
-    for (const parent of parents) {
-      if (!safeName(parent.name)) throw new UnsafePathError(`unsafe name ${JSON.stringify(parent.name)} in ${opts.include}: refused`);
-      dir = path.join(dir, parent.name);
-      snapPath += `/${parent.name}`;
-      if (!r.ensureDir(dir)) return r.result;
-    }
-    await r.node(dir, node, `${snapPath}/${node.name}`);
+    for (const n of await r.children(snap.tree, '')) await r.node([], n, `/${n.name}`);
+    return r.finish();
   }
-  r.finishDirs();
-  return r.result;
+  const { node, parents } = await findPath(repo, snap, opts.include);
+  const inc = opts.include.replace(/\/+$/, '');
+  if (opts.stripInclude && node.type === 'dir') {
+    if (node.subtree) for (const child of await r.children(node.subtree, inc)) await r.node([], child, `${inc}/${child.name}`);
+    return r.finish();
+  }
+  const parts = parents.map((p) => p.name);
+  Containment.checkParts([...parts, node.name], opts.include);
+  r.box.dir(parts);
+  await r.node(parts, node, `/${[...parts, node.name].join('/')}`);
+  return r.finish();
 }

@@ -12,7 +12,13 @@ export interface CleanupContext {
   keepStatus?: boolean;
   /** The snapshot's short id, for the restored-from label. */
   snapshot: string;
+  /** PersistentVolumes this restore brings back (static ones): claims keep their binding to them. */
+  restoredVolumes?: ReadonlySet<string>;
 }
+
+/** Keys of a service-account token Secret that the target's token controller writes. */
+const TOKEN_KEYS = ['token', 'ca.crt', 'namespace'];
+const TOKEN_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
 
 const GENERIC_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
 const BIND_ANNOTATIONS = ['pv.kubernetes.io/bind-completed', 'pv.kubernetes.io/bound-by-controller'];
@@ -29,9 +35,6 @@ export function skipReason(ref: ObjectRef, obj: KubeObject): string | undefined 
   if (generated) return generated;
   const name = resourceNameOf(ref);
   const m = obj.metadata;
-  if (name === 'secrets' && obj.type === 'kubernetes.io/service-account-token') {
-    return `token of ServiceAccount ${m.annotations?.['kubernetes.io/service-account.name'] ?? '?'}: the target cluster issues its own tokens`;
-  }
   if (name === 'configmaps' && m.name === 'kube-root-ca.crt') return "published by the cluster in every namespace with the target cluster's CA";
   if (name === 'services' && m.namespace === 'default' && m.name === 'kubernetes') return "the API server's own Service: the target cluster has its own";
   if (name === 'apiservices.apiregistration.k8s.io' && !(obj.spec as { service?: unknown } | undefined)?.service) return 'a built-in API group, served by the API server itself';
@@ -135,22 +138,20 @@ export function cleanObject(ref: ObjectRef, source: KubeObject, ctx: CleanupCont
       break;
     }
     case 'persistentvolumeclaims':
-      deleteKeys(spec, ['volumeName'], 'spec.', changes, 'the claim is bound again in the target');
+      // A claim of a static volume this restore brings back keeps its binding; any other gets a new volume.
+      if (spec?.volumeName && !ctx.restoredVolumes?.has(spec.volumeName)) {
+        deleteKeys(spec, ['volumeName'], 'spec.', changes, 'its volume is not restored: the claim gets a new one from its storage class');
+      }
       deleteKeys(m.annotations, PVC_ANNOTATIONS, 'annotation ', changes, 'the claim is bound again in the target');
       mapStorageClass(spec, ctx, changes, 'spec.storageClassName');
       break;
-    case 'serviceaccounts': {
-      const secrets = obj.secrets as { name?: string }[] | undefined;
-      if (secrets?.length) {
-        const kept = secrets.filter((s) => !s.name?.startsWith(`${m.name}-token-`));
-        if (kept.length !== secrets.length) {
-          changes.push('dropped references to token Secrets (the target cluster issues its own)');
-          if (kept.length) obj.secrets = kept;
-          else delete obj.secrets;
-        }
+    case 'secrets':
+      if (obj.type === 'kubernetes.io/service-account-token') {
+        // Restored with its own keys; the target's token controller writes the token for the new account.
+        deleteKeys(obj.data as Record<string, unknown> | undefined, TOKEN_KEYS, 'data.', changes, "the target cluster's token controller writes them for the account");
+        deleteKeys(m.annotations, [TOKEN_UID_ANNOTATION], 'annotation ', changes, 'the account is a new object in the target');
       }
       break;
-    }
     case 'jobs.batch': {
       deleteKeys(m.labels, JOB_UID_LABELS, 'label ', changes, "the Job controller's uid of the old Job");
       deleteKeys(spec?.template?.metadata?.labels, JOB_UID_LABELS, 'template label ', changes, "the Job controller's uid of the old Job");

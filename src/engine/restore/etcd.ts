@@ -12,6 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import type { JobContext } from '../jobs/runner.ts';
+import { Containment } from '../repository/contain.ts';
 import { NotFoundError } from '../repository/errors.ts';
 import { findPath, readFile } from '../repository/reader.ts';
 import { ETCD_SNAPSHOT_PATH, TrailingSha256 } from '../sources/etcd.ts';
@@ -161,8 +162,8 @@ export async function applyEtcd(job: JobContext, ctx: ApplyContext, actions: Etc
   try {
     const { node } = await findPath(ctx.repo, ctx.snapshot, a.from);
     job.progress({ phase: 'writing the snapshot file', bytesDone: 0, bytesTotal: node.size ?? undefined });
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const fd = fs.openSync(file, 'w', 0o600);
+    // A new file, never written through a link (Containment: O_EXCL | O_NOFOLLOW after removing what is there).
+    const { fd } = new Containment(path.dirname(file)).createFile([], path.basename(file));
     const sha = new TrailingSha256();
     let bytes = 0;
     try {

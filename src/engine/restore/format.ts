@@ -44,12 +44,15 @@ export function formatPlan(plan: RestorePlan, opts: { diffs?: boolean; changes?:
   return lines;
 }
 
-/** The report as text: one line per item that was not a plain success, then totals and notes. */
-export function formatReport(report: RestoreReport, opts: { all?: boolean } = {}): string[] {
+const REPORT_ORDER = ['failed', 'created', 'updated', 'recreated', 'restored', 'skipped'] as const;
+
+/** The report as text: every item, failures first and skips last (each with its reason), then totals and notes. */
+export function formatReport(report: RestoreReport): string[] {
   const lines: string[] = [];
-  for (const i of report.items) {
-    if (!opts.all && i.outcome !== 'failed' && i.outcome !== 'skipped') continue;
-    lines.push(`${i.outcome.toUpperCase().padEnd(9)} ${i.title}${i.reason ? `: ${i.reason}` : ''}`);
+  for (const outcome of REPORT_ORDER) {
+    for (const i of report.items) {
+      if (i.outcome === outcome) lines.push(`${i.outcome.toUpperCase().padEnd(9)} ${i.title}${i.reason ? `: ${i.reason}` : ''}`);
+    }
   }
   const t = report.totals;
   lines.push(`restore ${report.status}: ${t.created} created, ${t.updated} updated, ${t.recreated} recreated, ${t.restored} restored, ${t.skipped} skipped, ${t.failed} failed`);

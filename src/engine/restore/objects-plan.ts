@@ -8,7 +8,8 @@ import { cleanObject, resourceNameOf, skipReason, type CleanupContext } from './
 import { decideExisting } from './existing.ts';
 import { mapNamespace, podSpecsOf } from './mappings.ts';
 import { phaseOf } from './order.ts';
-import { kindMatches, parseSelector, type SnapshotObject } from './snapshot-objects.ts';
+import { parseSelector } from '../kube/selector.ts';
+import { kindMatches, type SnapshotObject } from './snapshot-objects.ts';
 import type { ExistingPolicy, ObjectAction, ObjectRef, RestoreScope } from './types.ts';
 
 /** The API path of one object. */
@@ -94,6 +95,11 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 export async function planObjects(input: ObjectPlanInput): Promise<ObjectAction[]> {
   const { selected, neededBy } = selectObjects(input.objects, input.scope);
   const { client } = input;
+  // Static volumes that come back with this restore: their claims stay bound to them.
+  const restoredVolumes = new Set(
+    selected.filter((o) => resourceNameOf(o.ref) === 'persistentvolumes' && !skipReason(o.ref, o.object)).map((o) => o.object.metadata.name),
+  );
+  const cleanup: CleanupContext = { ...input.cleanup, restoredVolumes };
   let served: Set<string> | undefined;
   if (client && selected.length) {
     const resources = await discoverResources(client, { allVersions: true, signal: input.signal });
@@ -110,8 +116,8 @@ export async function planObjects(input: ObjectPlanInput): Promise<ObjectAction[
     input.signal?.throwIfAborted();
     const fromNs = o.object.metadata.namespace;
     const isNamespace = resourceNameOf(o.ref) === 'namespaces';
-    const namespace = o.ref.namespaced ? mapNamespace(input.cleanup.mappings, fromNs) : undefined;
-    const name = isNamespace ? mapNamespace(input.cleanup.mappings, o.object.metadata.name) : o.object.metadata.name;
+    const namespace = o.ref.namespaced ? mapNamespace(cleanup.mappings, fromNs) : undefined;
+    const name = isNamespace ? mapNamespace(cleanup.mappings, o.object.metadata.name) : o.object.metadata.name;
     const base = {
       source: 'objects' as const,
       id: o.id,
@@ -130,7 +136,7 @@ export async function planObjects(input: ObjectPlanInput): Promise<ObjectAction[
       actions.push({ ...base, verb: 'skip', reason: skip });
       return;
     }
-    const { object, changes } = cleanObject(o.ref, o.object, input.cleanup);
+    const { object, changes } = cleanObject(o.ref, o.object, cleanup);
     base.changes = changes;
     if (!client) {
       actions.push({ ...base, verb: 'skip', reason: 'no target cluster' });
@@ -146,7 +152,7 @@ export async function planObjects(input: ObjectPlanInput): Promise<ObjectAction[
       actions.push({ ...base, verb: 'create', reason: why ? `not in the target; needed as ${why}` : 'not in the target', object });
       return;
     }
-    const d = decideExisting(o.ref, live, object, input.policy, input.cleanup);
+    const d = decideExisting(o.ref, live, object, input.policy, cleanup);
     actions.push({ ...base, verb: d.verb, reason: d.reason, warnings: d.warnings, object: d.verb === 'skip' ? undefined : object, live, ...(d.diff ? { diff: d.diff } : {}) });
   });
   actions.sort((a, b) => a.phase - b.phase || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.ref.kind.localeCompare(b.ref.kind) || a.name.localeCompare(b.name));

@@ -8,9 +8,11 @@ import { planDatabases } from './databases.ts';
 import { planEtcd } from './etcd.ts';
 import { planImages } from './images.ts';
 import type { Mappings } from './mappings.ts';
+import { cloneWarnings } from './clone-warnings.ts';
 import { planObjects } from './objects-plan.ts';
 import { planPrometheus } from './prometheus.ts';
-import { readSnapshotObjects, type SnapshotObject } from './snapshot-objects.ts';
+import { kindMatches, readSnapshotObjects, type SnapshotObject } from './snapshot-objects.ts';
+import { didYouMean, InvalidRequestError } from '../errors.ts';
 import { DEFAULT_RESTORE_SOURCES, type ObjectAction, type PlanAction, type RestoreOptions, type RestorePlan, type RestoreScope, type RestoreSource, type RestoreTarget } from './types.ts';
 import { planVolumes } from './volumes.ts';
 
@@ -42,6 +44,30 @@ export interface SourcePlanContext {
   signal?: AbortSignal;
 }
 
+/** Kinds and namespaces the scope names must be in the snapshot: a typo would plan nothing, and say nothing. */
+function checkScope(scope: RestoreScope, objects: SnapshotObject[], short: string): void {
+  for (const k of scope.kinds ?? []) {
+    if (objects.some((o) => kindMatches(o.ref, [k]))) continue;
+    const known = objects.flatMap((o) => [o.ref.kind, o.ref.resource]);
+    throw new InvalidRequestError(`snapshot ${short} holds no object of kind '${k}'${didYouMean(k, known)}`);
+  }
+  const namespaces = new Set(objects.flatMap((o) => [o.object.metadata.namespace ?? '', o.ref.resource === 'namespaces' ? o.object.metadata.name : '']).filter(Boolean));
+  for (const ns of scope.namespaces ?? []) {
+    if (!namespaces.has(ns)) throw new InvalidRequestError(`snapshot ${short} holds nothing of namespace '${ns}'${didYouMean(ns, namespaces)}`);
+  }
+}
+
+function describeScope(scope: RestoreScope): string {
+  const parts = [
+    scope.namespaces?.length ? `namespaces ${scope.namespaces.join(', ')}` : '',
+    scope.kinds?.length ? `kinds ${scope.kinds.join(', ')}` : '',
+    scope.names?.length ? `names ${scope.names.join(', ')}` : '',
+    scope.labelSelector ? `selector ${scope.labelSelector}` : '',
+    scope.sources?.length ? `among ${scope.sources.join(', ')}` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
 export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan> {
   const { repo, snapshot } = input;
   const scope = input.scope ?? {};
@@ -54,6 +80,7 @@ export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan>
   if (!manifest) warnings.push(`snapshot ${short} has no lifeboat manifest: only what its folders hold is restored`);
   const mappings: Mappings = { namespaces: options.namespaceMap ?? {}, storageClasses: options.storageClassMap ?? {}, registries: options.registryMap ?? {} };
   const snapshotObjects = sources.has('objects') || sources.has('volumes') || sources.has('images') ? await readSnapshotObjects(repo, snapshot, { signal: input.signal }) : [];
+  if (sources.has('objects')) checkScope(scope, snapshotObjects, short);
   const objectActions = sources.has('objects')
     ? await planObjects({
         objects: snapshotObjects,
@@ -68,6 +95,10 @@ export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan>
   if (sources.has('objects') && objectActions.length && !input.target.kube) warnings.push('objects: no target cluster: name one with --kubeconfig/--target-context, or leave objects out with --only');
   for (const m of Object.keys(mappings.namespaces)) {
     if (scope.namespaces?.length && !scope.namespaces.includes(m)) warnings.push(`--namespace-map names ${m}, which is not among the namespaces restored`);
+  }
+  if (sources.has('objects')) {
+    const written = new Set(objectActions.filter((a) => a.verb !== 'skip').map((a) => a.id));
+    warnings.push(...cloneWarnings(snapshotObjects, mappings, written));
   }
   const ctx: SourcePlanContext = {
     repo,
@@ -91,6 +122,7 @@ export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan>
   if (sources.has('prometheus')) actions.push(...(await planPrometheus(ctx)));
   if (sources.has('databases')) actions.push(...(await planDatabases(ctx)));
   for (const a of actions) for (const w of a.warnings) warnings.push(w);
+  if (ctx.narrowed && actions.length === 0) throw new InvalidRequestError(`nothing in snapshot ${short} matches ${describeScope(scope)}`);
   return {
     snapshot: { id: snapshot.id, short, time: snapshot.time, hostname: snapshot.hostname ?? '' },
     scope: { ...scope, sources: [...sources] },

@@ -2,12 +2,12 @@
 // <resource>/<namespace|_cluster>/<name>.yaml, and the scope filters (kinds, names, labels).
 import yaml from 'js-yaml';
 import type { KubeObject } from '../kube/client.ts';
+import { namesResource } from '../kube/discovery.ts';
 import { findPath, readFile, walkTree } from '../repository/reader.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { SnapshotInfo } from '../repository/snapshot.ts';
 import { SNAPSHOT_PATHS } from '../sources/sink.ts';
 import { NotFoundError } from '../repository/errors.ts';
-import { resourceNameOf } from './cleanup.ts';
 import type { ObjectRef } from './types.ts';
 
 export interface SnapshotObject {
@@ -60,51 +60,5 @@ export async function readSnapshotObjects(repo: Repository, snap: SnapshotInfo, 
 
 /** Whether `kind` (as kubectl names it: Deployment, deployments, deployments.apps, deploy) names ref. */
 export function kindMatches(ref: ObjectRef, kinds: string[]): boolean {
-  return kinds.some((k) => {
-    const l = k.toLowerCase();
-    return l === ref.kind.toLowerCase() || l === ref.resource || l === resourceNameOf(ref) || l === `${ref.kind.toLowerCase()}.${ref.group}` || `${l}s` === ref.resource;
-  });
-}
-
-type Requirement = (labels: Record<string, string>) => boolean;
-
-/** A label selector as kubectl takes it: `a=b`, `a==b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x)`. */
-export function parseSelector(selector: string): (labels: Record<string, string> | undefined) => boolean {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of selector) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  parts.push(cur);
-  const reqs: Requirement[] = parts
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .map((p): Requirement => {
-      let m: RegExpExecArray | null;
-      if ((m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p))) {
-        const [, key, op, list] = m as unknown as [string, string, string, string];
-        const values = list.split(',').map((s) => s.trim());
-        return op === 'in' ? (l) => key in l && values.includes(l[key]!) : (l) => !(key in l) || !values.includes(l[key]!);
-      }
-      if ((m = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(p))) {
-        const [, key, op, value] = m as unknown as [string, string, string, string];
-        return op === '!=' ? (l) => l[key] !== value : (l) => l[key] === value;
-      }
-      if ((m = /^!\s*([\w./-]+)$/.exec(p))) {
-        const key = m[1]!;
-        return (l) => !(key in l);
-      }
-      if ((m = /^([\w./-]+)$/.exec(p))) {
-        const key = m[1]!;
-        return (l) => key in l;
-      }
-      throw new Error(`cannot read the label selector '${selector}' at '${p}'`);
-    });
-  return (labels) => reqs.every((r) => r(labels ?? {}));
+  return kinds.some((k) => namesResource(ref, k));
 }

@@ -118,7 +118,8 @@ export interface ObjectAction extends BaseAction {
 }
 
 export type VolumeTarget =
-  | { type: 'dir'; dir: string }
+  /** `dir` is `root` with `parts` (names from the snapshot) below it, resolved by Containment. */
+  | { type: 'dir'; dir: string; root?: string; parts?: string[] }
   | { type: 'docker'; volume: string }
   /** The folder of the PV bound to this claim (in the target namespace) once it is bound. */
   | { type: 'claim'; namespace: string; name: string }
@@ -129,6 +130,8 @@ export interface VolumeAction extends BaseAction {
   verb: 'restore' | 'skip';
   from: string;
   target?: VolumeTarget;
+  /** Why this volume cannot be restored safely (an unsafe name in the snapshot): it then fails. */
+  refused?: string;
   bytes?: number;
   items?: number;
 }
@@ -160,8 +163,13 @@ export interface PrometheusAction extends BaseAction {
   source: 'prometheus';
   verb: 'write' | 'skip';
   server: string;
-  /** Snapshot file -> file here (a folder for the TSDB). */
-  files: { from: string; to: string; tree?: boolean }[];
+  /**
+   * Snapshot file -> file here (a folder for the TSDB). Under --prometheus-target, `to` is `root`
+   * with `parts` below it (resolved by Containment); else it is a path the server itself names.
+   */
+  files: { from: string; to: string; tree?: boolean; root?: string; parts?: string[] }[];
+  /** Why this server's files cannot be restored safely (an unsafe name in the snapshot). */
+  refused?: string;
   /** Base URL to POST /-/reload to afterwards. */
   reload?: string;
 }

@@ -2,10 +2,14 @@
 // /volumes/pv/<pv> into the folder of the PV bound to its claim once the objects are restored
 // (a new PV when the old one was dynamically provisioned), or all of it into a folder given.
 // Links are restored as links and never followed; every file is read back and checked by hash.
+// Volume names come from the snapshot: each must be one plain name (a Docker volume: one Docker
+// accepts), and the folder under --volume-target is resolved by Containment, so no name and no
+// link (one an earlier volume restored included) leads outside it.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobContext } from '../jobs/runner.ts';
 import type { KubeObject } from '../kube/client.ts';
+import { containedDir, unsafeNameReason } from '../repository/contain.ts';
 import { NotFoundError } from '../repository/errors.ts';
 import { listPath } from '../repository/reader.ts';
 import { restoreSnapshot } from '../repository/restore.ts';
@@ -32,6 +36,9 @@ async function list(ctx: SourcePlanContext, p: string): Promise<string[]> {
   }
 }
 
+/** What Docker accepts as a volume name (daemon/names: RestrictedNameChars). */
+const DOCKER_VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
 export function describeVolumeTarget(t: VolumeTarget): string {
   switch (t.type) {
     case 'dir':
@@ -52,14 +59,29 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
   const policy = ctx.options.existingPolicy ?? 'skip';
   const policyWords = policy === 'skip' ? 'if it already holds data it is left as it is' : policy === 'update' ? 'files already there are overwritten' : 'what is already there is removed first';
 
+  // Refused volumes fail when applied (exit 1), so a hostile name never passes as success.
+  const refuse = (kind: string, name: string, why: string) => {
+    const reason = `refused: the snapshot names this ${kind} with ${why}, which could lead outside the target; nothing of it is restored`;
+    ctx.warnings.push(`volumes: ${kind} ${JSON.stringify(name)}: ${reason}`);
+    out.push({ source: 'volumes', id: `volume:${JSON.stringify(name)}`, title: `${kind} ${JSON.stringify(name)}`, from: '', verb: 'restore', refused: reason, reason, warnings: [] });
+  };
+  const intoTarget = (kind: 'docker' | 'pv', name: string): Extract<VolumeTarget, { type: 'dir' }> => {
+    const root = path.resolve(ctx.options.volumeTarget!);
+    return { type: 'dir', dir: path.join(root, kind, name), root, parts: [kind, name] };
+  };
   for (const name of await list(ctx, `${SNAPSHOT_PATHS.volumes}/docker`)) {
     if (ctx.narrowed && !ctx.scope.names?.includes(name)) continue;
+    const why = unsafeNameReason(name) ?? (DOCKER_VOLUME_NAME.test(name) ? undefined : `a name Docker does not accept for a volume`);
+    if (why) {
+      refuse('Docker volume', name, why);
+      continue;
+    }
     const id = dockerVolumeId(name);
     const from = `${SNAPSHOT_PATHS.volumes}/docker/${name}`;
     const base = { source: 'volumes' as const, id, title: `Docker volume ${name}`, from, warnings: [], ...sized(id) };
     if (ctx.options.volumeTarget) {
-      const dir = path.join(ctx.options.volumeTarget, 'docker', name);
-      out.push({ ...base, verb: 'restore', target: { type: 'dir', dir }, reason: `into ${dir} (--volume-target); ${policyWords}` });
+      const target = intoTarget('docker', name);
+      out.push({ ...base, verb: 'restore', target, reason: `into ${target.dir} (--volume-target); ${policyWords}` });
     } else if (ctx.target.docker) {
       out.push({ ...base, verb: 'restore', target: { type: 'docker', volume: name }, reason: `into the Docker volume ${name} (created if missing); ${policyWords}` });
     } else out.push({ ...base, verb: 'skip', reason: 'no Docker engine to restore it into: configure docker.host, or give --volume-target DIR' });
@@ -69,6 +91,11 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
   const pvActions = new Map(ctx.objectActions.filter((a) => resourceNameOf(a.ref) === 'persistentvolumes').map((a) => [a.name, a]));
   const restoredClaims = new Set(ctx.objectActions.filter((a) => resourceNameOf(a.ref) === 'persistentvolumeclaims').map((a) => `${a.fromNamespace ?? a.namespace}/${a.name}`));
   for (const pvName of await list(ctx, `${SNAPSHOT_PATHS.volumes}/pv`)) {
+    const why = unsafeNameReason(pvName);
+    if (why) {
+      refuse('volume', pvName, why);
+      continue;
+    }
     const id = persistentVolumeId(pvName);
     const from = `${SNAPSHOT_PATHS.volumes}/pv/${pvName}`;
     const claimRef = (pvObjects.get(pvName)?.spec as PersistentVolume['spec'])?.claimRef;
@@ -80,8 +107,8 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
     }
     const base = { source: 'volumes' as const, id, title: `volume ${pvName}${claimText ? ` (claim ${claimText})` : ''}`, from, warnings: [], ...sized(id) };
     if (ctx.options.volumeTarget) {
-      const dir = path.join(ctx.options.volumeTarget, 'pv', pvName);
-      out.push({ ...base, verb: 'restore', target: { type: 'dir', dir }, reason: `into ${dir} (--volume-target); ${policyWords}` });
+      const target = intoTarget('pv', pvName);
+      out.push({ ...base, verb: 'restore', target, reason: `into ${target.dir} (--volume-target); ${policyWords}` });
       continue;
     }
     if (!ctx.target.kube) {
@@ -107,10 +134,7 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
 /** The folder a volume's data goes into, made or found as its target says. */
 async function resolveDir(job: JobContext, ctx: ApplyContext, t: VolumeTarget): Promise<string> {
   const timeout = ctx.options.waitTimeoutMs ?? 60_000;
-  if (t.type === 'dir') {
-    fs.mkdirSync(t.dir, { recursive: true });
-    return t.dir;
-  }
+  if (t.type === 'dir') return t.root && t.parts ? containedDir(t.root, t.parts) : containedDir(t.dir, []);
   if (t.type === 'docker') {
     const docker = ctx.target.docker!;
     let info = await docker.getVolume(t.volume).inspect().catch((e) => {
@@ -151,8 +175,9 @@ export async function applyVolumes(job: JobContext, ctx: ApplyContext, actions: 
   job.progress({ phase: 'starting', bytesDone: 0, itemsDone: 0, bytesTotal: bytesTotal || undefined, itemsTotal: actions.length });
   const policy = ctx.options.existingPolicy ?? 'skip';
   const items = await applyEach(job, actions, async (a, item): Promise<ItemResult> => {
-    job.progress({ phase: `finding ${describeVolumeTarget(a.target!)}` });
-    const dir = await resolveDir(job, ctx, a.target!);
+    if (a.refused || !a.target) throw new Error(a.refused ?? 'no target');
+    job.progress({ phase: `finding ${describeVolumeTarget(a.target)}` });
+    const dir = await resolveDir(job, ctx, a.target);
     if (hasEntries(dir, fs)) {
       if (policy === 'skip') return { ...item, outcome: 'skipped', reason: `${dir} already holds data (--existing-resource-policy skip)` };
       if (policy === 'recreate') for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
@@ -161,7 +186,6 @@ export async function applyVolumes(job: JobContext, ctx: ApplyContext, actions: 
     const r = await restoreSnapshot(ctx.repo, ctx.snapshot, dir, {
       include: a.from,
       stripInclude: true,
-      keepLinks: true,
       verify: true,
       signal: job.signal,
       onProgress: (p) => job.progress({ bytesDone: bytesBefore + p.bytesDone }),

@@ -8,6 +8,7 @@ import type { JobContext } from '../jobs/runner.ts';
 import type { SnapshotSink } from './sink.ts';
 import { SNAPSHOT_PATHS } from './sink.ts';
 import type { BackupSource, SourceResult } from './types.ts';
+import { DeadlineError, idleDeadline, requestDeadlineMs } from '../deadline.ts';
 import { errorLine } from './walk.ts';
 import { BoltStatusReader, type BoltStatus } from './bolt.ts';
 import { ETCD_ITEM_ID } from './item-ids.ts';
@@ -50,7 +51,7 @@ export class TrailingSha256 {
 }
 
 function clientOptions(endpoint: string, opts: EtcdSourceOptions): IOptions {
-  const timeout = opts.timeoutMs ?? 10_000;
+  const timeout = opts.timeoutMs ?? requestDeadlineMs();
   const options: IOptions = {
     hosts: [endpoint],
     dialTimeout: timeout,
@@ -105,7 +106,7 @@ export function etcdSource(opts: EtcdSourceOptions): BackupSource {
           break;
         } catch (e) {
           c.close();
-          failures.push(`${ep}: ${errorLine(e)}`);
+          failures.push(`${ep}: ${/DEADLINE_EXCEEDED|Deadline exceeded/i.test(errorLine(e)) ? new DeadlineError('status', opts.timeoutMs ?? requestDeadlineMs()).message : errorLine(e)}`);
         }
       }
       if (!client || !status) throw new Error(`etcd unreachable at ${failures.join('; ')}`);
@@ -140,7 +141,8 @@ async function snapshot(
   let revision: number | undefined;
   let sha256 = '';
   async function* blobs(): AsyncGenerator<Uint8Array> {
-    for await (const msg of stream) {
+    // A frozen etcd sends nothing: an idle deadline, so a big snapshot that keeps coming is not cut.
+    for await (const msg of idleDeadline(`etcd ${endpoint} snapshot stream`, stream, onAbort)) {
       if (revision === undefined && msg.header?.revision !== undefined) revision = Number(msg.header.revision);
       if (!msg.blob?.length) continue;
       sha.update(msg.blob);

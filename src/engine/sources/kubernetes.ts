@@ -1,8 +1,8 @@
 import yaml from 'js-yaml';
 import { forEachLimit } from '../jobs/pool.ts';
-import type { JobContext } from '../jobs/runner.ts';
+import { IncompleteError, type JobContext } from '../jobs/runner.ts';
 import type { KubeClient, KubeObject } from '../kube/client.ts';
-import { collectionPath, discoverResources, resourceName, type ApiResource } from '../kube/discovery.ts';
+import { collectionPath, discover, namesResource, resourceName, type ApiResource } from '../kube/discovery.ts';
 import { SNAPSHOT_PATHS, type SnapshotSink } from './sink.ts';
 import type { BackupSource, CapturedItem, ItemFilter, SkippedItem, SourceResult } from './types.ts';
 
@@ -75,7 +75,16 @@ export function generatedReason(r: ApiResource, obj: KubeObject): string | undef
 }
 
 function matches(r: ApiResource, names: string[]): boolean {
-  return names.some((n) => n === resourceName(r) || n === r.resource || n === `${r.resource}.${r.group}` || n.toLowerCase() === r.kind.toLowerCase());
+  return names.some((n) => namesResource(r, n));
+}
+
+/** Resources at a version their group does not prefer (the only ones serving them), for the manifest. */
+function notPreferred(resources: ApiResource[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of resources) {
+    if (!r.preferred) out[resourceName(r)] = `${r.version}: the group prefers ${r.preferredVersion ?? '?'}, which does not serve it`;
+  }
+  return out;
 }
 
 /** Every listable API object of the cluster, one YAML file each. */
@@ -90,9 +99,8 @@ export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
       const onRetry = ({ attempt, reason }: { attempt: number; reason: string }) =>
         attempt === 3 && ctx.warn(`the API server keeps answering ${reason}; still retrying`);
       const version = await ctx.retry(() => client.requestOnce<{ gitVersion?: string }>('GET', '/version', undefined, { signal: ctx.signal }));
-      let resources = (await ctx.retry(() => discoverResources(client, { allVersions: opts.allVersions, signal: ctx.signal }))).filter((r) =>
-        r.verbs.includes('list'),
-      );
+      const discovery = await ctx.retry(() => discover(client, { allVersions: opts.allVersions, signal: ctx.signal }));
+      let resources = discovery.resources.filter((r) => r.verbs.includes('list'));
       if (opts.resources?.length) resources = resources.filter((r) => matches(r, opts.resources!) || (opts.namespaces?.length && r.resource === 'namespaces'));
       if (opts.onlyCollections) resources = resources.filter((r) => opts.onlyCollections!.has(`${r.group || 'core'}/${r.version}/${r.resource}`));
       if (opts.excludeResources?.length) resources = resources.filter((r) => !matches(r, opts.excludeResources!));
@@ -100,6 +108,15 @@ export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
         // Cluster-scoped objects come along only where the namespaces need them.
         const needed = new Set(['namespaces', 'persistentvolumes', 'customresourcedefinitions.apiextensions.k8s.io', 'storageclasses.storage.k8s.io']);
         resources = resources.filter((r) => r.namespaced || needed.has(resourceName(r)));
+      }
+      // A group version that could not be read: its objects would be missing without a word.
+      const unread: string[] = [];
+      const unreadSkipped: SkippedItem[] = [];
+      for (const f of discovery.failures) {
+        if (f.aggregated) {
+          ctx.warn(`${f.groupVersion} is served by an aggregated API server that did not answer (${f.error}); its objects live in that server, not in this cluster`);
+          unreadSkipped.push({ id: `kubernetes:${f.groupVersion}`, reason: `aggregated API not stored in this cluster; discovery failed: ${f.error}` });
+        } else unread.push(`${f.groupVersion} (discovery: ${f.error})`);
       }
       const captured: CapturedItem[] = [];
       const skipped: SkippedItem[] = [];
@@ -114,6 +131,16 @@ export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
       const clusterScoped: { r: ApiResource; obj: KubeObject }[] = [];
       let listed = 0;
       await forEachLimit(listTargets, opts.concurrency ?? 8, async ({ r, ns }) => {
+        try {
+          await listOne(r, ns);
+        } catch (e) {
+          if (ctx.signal.aborted) throw e;
+          unread.push(`${resourceName(r)}${ns ? ` in ${ns}` : ''} (${(e as Error).message.split('\n')[0]})`);
+        }
+        listed++;
+        ctx.progress({ phase: `listing (${listed}/${listTargets.length} collections)` });
+      });
+      async function listOne(r: ApiResource, ns: string | undefined): Promise<void> {
         for await (const page of client.listPages(collectionPath(r, ns), { labelSelector: opts.labelSelector, signal: ctx.signal, onRetry })) {
           for (const obj of page.items ?? []) {
             obj.apiVersion = r.groupVersion;
@@ -139,9 +166,7 @@ export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
             ctx.progress({ bytesDone: bytes, itemsDone: done });
           }
         }
-        listed++;
-        ctx.progress({ phase: `listing (${listed}/${listTargets.length} collections)` });
-      });
+      }
       if (clusterScoped.length) {
         const namespaces = new Set(opts.namespaces);
         const groups = new Set(captured.map((c) => c.id.split(':')[1]!.split('/')[0]!));
@@ -164,13 +189,22 @@ export function kubernetesSource(opts: KubernetesSourceOptions): BackupSource {
         }
       }
       ctx.progress({ phase: 'done', bytesDone: bytes, itemsDone: done, itemsTotal: done, bytesTotal: bytes });
-      return {
+      const versions = notPreferred(resources);
+      const result: SourceResult = {
         captured,
-        skipped,
+        skipped: [...skipped, ...unreadSkipped],
         bytes,
         items: done,
-        details: { server: client.server.origin, version: version.gitVersion, resources: perResource, collections: listTargets.length },
+        details: {
+          server: client.server.origin,
+          version: version.gitVersion,
+          resources: perResource,
+          collections: listTargets.length,
+          ...(Object.keys(versions).length ? { notPreferredVersions: versions } : {}),
+        },
       };
+      if (unread.length) throw new IncompleteError(`could not read ${unread.length} of ${listTargets.length} collections: ${unread.slice(0, 5).join('; ')}${unread.length > 5 ? '; ...' : ''}`, result);
+      return result;
     },
   };
 }

@@ -6,6 +6,7 @@
 // uncompressed output lets the repository deduplicate unchanged tables between backups and
 // compress with zstd itself.
 import { execFile, spawn } from 'node:child_process';
+import { DeadlineError, idleDeadline, requestDeadlineMs } from '../deadline.ts';
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { DatabaseConfig } from '../config/schema.ts';
@@ -29,7 +30,7 @@ export function databaseDumpPath(db: DatabaseConfig): string {
 
 /** The connection as environment variables: the password only ever travels this way. */
 export function clientEnv(db: DatabaseConfig): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PGDATABASE: db.database, PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT ?? '10' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PGDATABASE: db.database, PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT ?? String(Math.max(2, Math.ceil(requestDeadlineMs() / 1000))) };
   delete env.PGPASSWORD;
   if (db.host) env.PGHOST = db.host;
   if (db.port) env.PGPORT = String(db.port);
@@ -63,7 +64,9 @@ function lastLine(text: string): string {
 
 export function runPsql(program: string, env: NodeJS.ProcessEnv, sql: string, signal: AbortSignal): Promise<string[][]> {
   return new Promise((resolve, reject) => {
-    execFile(program, ['-X', '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env, signal, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const ms = requestDeadlineMs();
+    execFile(program, ['-X', '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env, signal, maxBuffer: 16 * 1024 * 1024, timeout: ms, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      if (err && (err as { killed?: boolean }).killed && !signal.aborted) return reject(new DeadlineError(`PostgreSQL ${env.PGHOST ?? ''}:${env.PGPORT ?? ''} (psql)`, ms));
       if (err) return reject(new Error(lastLine(stderr) || errorLine(err)));
       resolve(stdout.split('\n').filter(Boolean).map((l) => l.split('\t')));
     });
@@ -97,7 +100,8 @@ async function dumpOne(
   // pg_dump's exit status is checked before the stream ends, so a failed dump is never placed in
   // the snapshot as if it were whole.
   async function* dump(): AsyncGenerator<Uint8Array> {
-    yield* stdout as AsyncIterable<Uint8Array>;
+    // A server that stops answering mid-dump: an idle deadline on the dump's bytes.
+    yield* idleDeadline(`PostgreSQL ${db.host ?? ''}:${db.port ?? ''} pg_dump of ${db.database}`, stdout as AsyncIterable<Uint8Array>, () => child.kill('SIGKILL'));
     const end = await exited;
     ctx.signal.throwIfAborted();
     if (end.error) throw new Error(`pg_dump could not run (${program}): ${errorLine(end.error)}`);

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PrometheusConfig } from '../config/schema.ts';
+import { fetchWithDeadline } from '../deadline.ts';
 import { RetryableHttpError, parseRetryAfter } from '../jobs/retry.ts';
 import type { JobContext } from '../jobs/runner.ts';
 import type { SnapshotSink } from './sink.ts';
@@ -46,7 +47,7 @@ export function prometheusName(server: PrometheusServer): string {
 async function api<T>(ctx: JobContext, base: string, apiPath: string, method: 'GET' | 'POST' = 'GET'): Promise<T> {
   const url = `${base.replace(/\/+$/, '')}${apiPath}`;
   return ctx.retry(async () => {
-    const res = await fetch(url, { method, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(30_000)]) });
+    const res = await fetchWithDeadline(url, { method, signal: ctx.signal, what: `Prometheus ${method} ${url}` });
     const text = await res.text();
     if (res.status === 429 || res.status >= 500) {
       throw new RetryableHttpError(res.status, `${method} ${url}: HTTP ${res.status} ${text.slice(0, 200)}`, parseRetryAfter(res.headers.get('retry-after')));

@@ -48,6 +48,8 @@ export interface VolumesSourceOptions {
   dockerHost?: string;
   /** The cluster's PersistentVolumes in scope (the caller lists them). */
   persistentVolumes?: PersistentVolume[];
+  /** Why the caller could not list them: the job then fails saying so, never "OK" on half. */
+  persistentVolumesUnknown?: string;
   /** volumes.pathMap of lifeboat.yaml: NFS exports and paths mounted elsewhere here. */
   pathMap?: PathMapping[];
 }
@@ -168,6 +170,7 @@ export function volumesSource(opts: VolumesSourceOptions): BackupSource {
       };
       const plan: Planned[] = [];
       ctx.progress({ phase: 'finding volumes', bytesDone: 0, itemsDone: 0 });
+      if (opts.persistentVolumesUnknown) failures.push(`the cluster's PersistentVolumes could not be listed (${opts.persistentVolumesUnknown}): their data is not in this snapshot`);
 
       for (const pv of opts.persistentVolumes ?? []) {
         const id = persistentVolumeId(pv.metadata.name);

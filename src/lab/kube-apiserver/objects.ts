@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admission } from './admission.ts';
 import type { Cache } from './cache.ts';
 import { ApiError, errors } from './errors.ts';
+import { applySchemaDefaults, prune, validateSchema } from './crd-schema.ts';
 import { applyDefaults } from './defaults.ts';
 import { applyPatch } from './patch.ts';
 import {
@@ -307,6 +308,11 @@ export class ObjectApi {
       meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
     }
     checkDecodable(info, object);
+    const crdSchema = info.custom ? await this.crdVersionSchema(info) : undefined;
+    if (crdSchema) {
+      prune(object, crdSchema);
+      applySchemaDefaults(object, crdSchema);
+    }
     normalize(info, object);
     applyDefaults(info, object);
     for (const p of this.plugins) await p.prepareCreate?.(info, object);
@@ -316,6 +322,7 @@ export class ObjectApi {
       applyDefaults(info, object);
     }
     validateObject(info, object);
+    this.checkCustom(info, object, crdSchema);
     await this.admission?.validate({ ...admit, object });
     if (opts.manager && !opts.keepManagedFields) object.metadata.managedFields = recordUpdate(undefined, object, opts.manager, info.groupVersion, await this.schemaFor(info));
     if (!object.metadata.managedFields?.length) delete object.metadata.managedFields;
@@ -340,6 +347,7 @@ export class ObjectApi {
   ): Promise<KubeObject> {
     const key = this.key(info, namespace, name);
     const schema = opts.manager && !opts.keepManagedFields ? await this.schemaFor(info) : undefined;
+    const crdSchema = info.custom ? await this.crdVersionSchema(info) : undefined;
     for (let attempt = 0; ; attempt++) {
       const cur = await this.current(info, namespace, name);
       const currentRv = String(cur.modRevision);
@@ -355,6 +363,10 @@ export class ObjectApi {
         throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
       }
       if (!opts.subresource) checkDecodable(info, next);
+      if (crdSchema) {
+        prune(next, crdSchema);
+        applySchemaDefaults(next, crdSchema);
+      }
       normalize(info, next);
       if (!opts.subresource) applyDefaults(info, next);
       let merged = this.prepareUpdate(info, cur.object, next, opts.subresource);
@@ -374,11 +386,13 @@ export class ObjectApi {
           validateObject(info, merged);
           validateUpdate(info, cur.object, merged);
         }
+        if (!opts.deleting) this.checkCustom(info, merged, crdSchema, cur.object);
         await this.admission.validate({ ...admit, object: merged });
       } else if (!opts.subresource) {
         validateObject(info, merged);
         validateUpdate(info, cur.object, merged);
       }
+      if (!this.admission && !opts.deleting) this.checkCustom(info, merged, crdSchema, cur.object);
       if (schema) merged.metadata.managedFields = recordUpdate(cur.object, merged, opts.manager!, info.groupVersion, schema, opts.via ?? opts.subresource);
       if (!merged.metadata.managedFields?.length) delete merged.metadata.managedFields;
       if (opts.dryRun) return this.present(info, merged);
@@ -433,12 +447,24 @@ export class ObjectApi {
   }
 
   /** The shapes of `info`'s fields: k8s.io/api's for built-in kinds, the CRD schema for custom ones. */
+  /** The openAPIV3Schema of a custom resource's version, from its CRD (named <plural>.<group>). */
+  async crdVersionSchema(info: ResourceInfo): Promise<Record<string, any> | undefined> {
+    const crd = await this.store.get(`/registry/apiextensions.k8s.io/customresourcedefinitions/${info.resource}.${info.group}`);
+    return (crd?.object.spec?.versions ?? []).find((v: any) => v.name === info.version)?.schema?.openAPIV3Schema;
+  }
+
+  /** A custom resource against its CRD schema: 422 Invalid with every problem, as upstream. */
+  private checkCustom(info: ResourceInfo, object: KubeObject, schema: Record<string, any> | undefined, old?: KubeObject): void {
+    if (!schema) return;
+    // Ratcheting (on by default since 1.30): a problem the stored object already had is let be.
+    const before = new Set(old ? validateSchema(old, schema, '').map((c) => JSON.stringify(c)) : []);
+    const causes = validateSchema(object, schema, '').filter((c) => !before.has(JSON.stringify(c)));
+    if (causes.length) throw errors.invalid(info.kind, info.group, object.metadata?.name ?? '', causes);
+  }
+
   async schemaFor(info: ResourceInfo): Promise<Schema> {
     if (!info.custom) return builtinSchema;
-    // A CRD's name is always <plural>.<group>.
-    const crd = await this.store.get(`/registry/apiextensions.k8s.io/customresourcedefinitions/${info.resource}.${info.group}`);
-    const version = (crd?.object.spec?.versions ?? []).find((v: any) => v.name === info.version);
-    return crdSchema(version?.schema?.openAPIV3Schema ?? {});
+    return crdSchema((await this.crdVersionSchema(info)) ?? {});
   }
 
   /**

@@ -7,6 +7,7 @@ import https from 'node:https';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Admission } from './admission.ts';
+import { apiServicePlugin, loadApiServices } from './aggregation.ts';
 import { authenticate, READ_VERBS, type Tokens, type User } from './auth.ts';
 import { Cache } from './cache.ts';
 import { startControllers, type Controllers } from './controllers/index.ts';
@@ -125,8 +126,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   api.use(servicePlugin);
   api.use(jobPlugin);
   api.use(defaultStorageClassPlugin);
+  api.use(apiServicePlugin(api));
   api.admission = new Admission(store);
   await loadCustomResourceDefinitions(api);
+  await loadApiServices(api);
 
   let controllers: Controllers | undefined;
   let cache: Cache | undefined;
@@ -159,6 +162,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         const e = errors.internal('injected fault');
         if (faults.retryAfterOn500) e.headers['Retry-After'] = String(faults.retryAfterSeconds);
         throw e;
+      }
+      // An aggregated API whose server is not running: what the aggregator answers for it.
+      const aggregated = /^\/apis\/([^/]+)\/([^/]+)(?:\/|$)/.exec(pathname);
+      if (aggregated && registry.isAggregated(aggregated[1], aggregated[2])) {
+        res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        return void res.end('service unavailable\n');
       }
       if (method === 'GET' || method === 'HEAD') {
         if (pathname === '/version') return send(res, 200, VERSION_INFO);

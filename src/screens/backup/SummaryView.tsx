@@ -14,9 +14,9 @@ const WORD: Record<JobOutcome['status'], { word: string; glyph: 'ok' | 'danger' 
 export function summaryHeadline(s: BackupSummary): string {
   const bad = s.jobs.filter((j) => j.status !== 'ok').length;
   const snap = s.snapshotId ? `snapshot ${s.snapshotId.slice(0, 8)}` : 'no snapshot written';
-  return s.status === 'complete'
-    ? `backup COMPLETE: ${snap}, ${plural(s.jobs.length, 'job')} ok`
-    : `backup PARTIAL: ${bad} of ${plural(s.jobs.length, 'job')} not ok; ${snap}`;
+  if (s.status === 'complete') return `backup COMPLETE: ${snap}, ${plural(s.jobs.length, 'job')} ok`;
+  if (s.status === 'failed') return `backup FAILED: no job captured anything; ${snap}`;
+  return `backup PARTIAL: ${bad} of ${plural(s.jobs.length, 'job')} not ok; ${snap}`;
 }
 
 /** Lines the summary takes: the headline, one per job, one more per failed job's error. */
@@ -26,11 +26,11 @@ export function summaryHeight(s: BackupSummary): number {
 
 /** Per job: ok, failed or cancelled, with items, bytes, skipped and warnings, and the error. */
 export function SummaryView({ summary, theme, width }: { summary: BackupSummary; theme: Theme; width: number }) {
-  const headColor = summary.status === 'complete' ? theme.ok : theme.warn;
+  const headColor = summary.status === 'complete' ? theme.ok : summary.status === 'failed' ? theme.danger : theme.warn;
   return (
     <Box flexDirection="column">
       <Text bold color={headColor} wrap="truncate">
-        {`${summary.status === 'complete' ? theme.glyph.ok : theme.glyph.warn} ${summaryHeadline(summary)}`}
+        {`${summary.status === 'complete' ? theme.glyph.ok : summary.status === 'failed' ? theme.glyph.danger : theme.glyph.warn} ${summaryHeadline(summary)}`}
       </Text>
       {summary.jobs.map((j) => {
         const w = WORD[j.status];

@@ -26,8 +26,16 @@ export interface Backend {
   /** The files of one type; ids that are not 64 hex digits (temporary files) are left out. */
   list(type: FileType): Promise<FileInfo[]>;
   size(name: string): Promise<number>;
+  /**
+   * Temporary files an interrupted write left (`<name>-tmp-<random>`, as lifeboat and restic write
+   * them before the rename), by their names relative to the repository. Backends that write
+   * atomically (S3) have none and leave this out. Remove one with `remove(name)`.
+   */
+  listTemporary?(): Promise<FileInfo[]>;
   close(): Promise<void>;
 }
+
+export const TEMPORARY_RE = /^[0-9a-f]{64}-tmp-[A-Za-z0-9]+$/;
 
 const ID_RE = /^[0-9a-f]{64}$/;
 

@@ -5,7 +5,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { FILE_TYPES, isId, type Backend, type FileInfo, type FileType } from './backend.ts';
+import { FILE_TYPES, isId, TEMPORARY_RE, type Backend, type FileInfo, type FileType } from './backend.ts';
 
 export function defaultRepositoryFolder(env: NodeJS.ProcessEnv = process.env): string {
   const data = env.XDG_DATA_HOME || path.join(env.HOME || os.homedir(), '.local', 'share');
@@ -80,7 +80,8 @@ export class LocalBackend implements Backend {
     await fsp.rm(this.p(name), { force: true });
   }
 
-  async list(type: FileType): Promise<FileInfo[]> {
+  /** The files of `type` whose names pass `keep`, each as `as(dir, name)` with its size. */
+  private async files(type: FileType, keep: (name: string) => boolean, as: (dir: string, name: string) => string): Promise<FileInfo[]> {
     const out: FileInfo[] = [];
     const dirs = type === 'data' ? await this.subdirs(this.p('data')) : [this.p(type)];
     for (const dir of dirs) {
@@ -92,15 +93,19 @@ export class LocalBackend implements Backend {
         throw e;
       }
       for (const n of names) {
-        if (!isId(n)) continue;
+        if (!keep(n)) continue;
         try {
-          out.push({ id: n, size: fs.statSync(path.join(dir, n)).size });
+          out.push({ id: as(dir, n), size: fs.statSync(path.join(dir, n)).size });
         } catch {
           // removed while listing
         }
       }
     }
     return out;
+  }
+
+  list(type: FileType): Promise<FileInfo[]> {
+    return this.files(type, isId, (_, n) => n);
   }
 
   private async subdirs(dir: string): Promise<string[]> {
@@ -110,6 +115,12 @@ export class LocalBackend implements Backend {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+  }
+
+  async listTemporary(): Promise<FileInfo[]> {
+    const out: FileInfo[] = [];
+    for (const type of FILE_TYPES) out.push(...(await this.files(type, (n) => TEMPORARY_RE.test(n), (dir, n) => path.relative(this.dir, path.join(dir, n)))));
+    return out;
   }
 
   async size(name: string): Promise<number> {

@@ -4,6 +4,7 @@
 // 429 and 5xx answers retried through the job's retry.
 import fs from 'node:fs';
 import http from 'node:http';
+import { DeadlineError, requestDeadlineMs } from '../../deadline.ts';
 import https from 'node:https';
 import type { RegistryConfig } from '../../config/schema.ts';
 import { RetryableHttpError, parseRetryAfter } from '../../jobs/retry.ts';
@@ -105,6 +106,9 @@ export class RegistryClient {
         }
         resolve(res);
       });
+      // An idle deadline: a blob that keeps flowing is not cut; a registry that never answers is.
+      const ms = requestDeadlineMs();
+      req.setTimeout(ms, () => req.destroy(new DeadlineError(`registry ${method} ${url.host}${url.pathname}`, ms)));
       req.on('error', reject);
       req.end();
     });
