@@ -13,6 +13,7 @@ import { LabError, killStragglers, outsideDir, pidAlive, portOpen, stopGroup, un
 import type { LabContext, ServiceDef, ServiceState } from './service.ts';
 import { cgroupParentOf, dockerdService, sweepContainerCgroups } from './services/dockerd.ts';
 import { etcdService } from './services/etcd.ts';
+import { KUBELET_PREFIX, kubeletService, labNodeNames } from './services/kubelet.ts';
 import { kubeApiserverService } from './services/kube-apiserver.ts';
 import { postgresService } from './services/postgres.ts';
 import { prometheusService } from './services/prometheus.ts';
@@ -56,6 +57,11 @@ export interface StartLabOptions {
   ports?: Record<string, number>;
   /** Service definitions to choose from; default LAB_SERVICES. */
   defs?: ServiceDef[];
+  /**
+   * Lab nodes, each with a kubelet running its pods on the lab's dockerd (lab-node-1..N);
+   * `lifeboat lab up` asks for 1. Without it, the API server's stand-in marks pods Running.
+   */
+  nodes?: number;
   /** Called as each service starts and becomes ready. */
   onProgress?(event: { service: string; phase: 'starting' | 'ready'; ms: number }): void;
 }
@@ -105,6 +111,11 @@ export function readLabState(dir: string): LabState | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The definition of a started service: kubelets are made per node, so they are found by name. */
+function defFor(defs: ServiceDef[], name: string): ServiceDef | undefined {
+  return defs.find((d) => d.name === name) ?? (name.startsWith(KUBELET_PREFIX) ? kubeletService(name.slice(KUBELET_PREFIX.length)) : undefined);
 }
 
 /** Orders the asked-for services with everything they need, dependencies first. */
@@ -158,8 +169,10 @@ function startReaper(dir: string, owner: number): number {
  */
 export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   const t0 = Date.now();
-  const defs = opts.defs ?? LAB_SERVICES;
-  const chosen = resolveServices(defs, opts.services);
+  const nodes = opts.nodes ? labNodeNames(opts.nodes) : undefined;
+  const kubelets = (nodes ?? []).map(kubeletService);
+  const defs = [...(opts.defs ?? LAB_SERVICES), ...kubelets];
+  const chosen = resolveServices(defs, opts.services && [...opts.services, ...kubelets.map((k) => k.name)]);
   const temporary = opts.dir === undefined;
   const dir = temporary ? fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-lab-')) : path.resolve(opts.dir!);
   fs.mkdirSync(dir, { recursive: true });
@@ -191,7 +204,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
     save();
   }
 
-  const ctx: LabContext = { dir, owner: opts.owner, started: new Map(), kubeconfig: state.kubeconfig, ports: opts.ports };
+  const ctx: LabContext = { dir, owner: opts.owner, started: new Map(), kubeconfig: state.kubeconfig, ports: opts.ports, nodes };
   const starts = new Map<string, Promise<ServiceState>>();
   const byName = new Map(chosen.map((d) => [d.name, d]));
   const startOne = (def: ServiceDef): Promise<ServiceState> => {
@@ -268,7 +281,7 @@ export async function stopLab(dir: string, defs: ServiceDef[] = LAB_SERVICES): P
   await Promise.all(
     state.services.map(async (s) => {
       if (!ownedBy(state, s)) return;
-      const def = defs.find((d) => d.name === s.name);
+      const def = defFor(defs, s.name);
       if (def?.stop) await def.stop(s);
       else await stopGroup(s.pid);
       report.stopped.push(s.name);
@@ -296,7 +309,7 @@ export async function labStatus(dir: string, defs: ServiceDef[] = LAB_SERVICES):
   if (!state) return undefined;
   return Promise.all(
     state.services.map(async (s) => {
-      const def = defs.find((d) => d.name === s.name);
+      const def = defFor(defs, s.name);
       const healthy = ownedBy(state, s) && def !== undefined && (await def.health(s).catch(() => false));
       return { name: s.name, healthy, address: s.address, pid: s.pid, log: s.log };
     }),

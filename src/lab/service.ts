@@ -28,6 +28,8 @@ export interface LabContext {
   started: Map<string, ServiceState>;
   /** Ports asked for, by service name (else each gets a free one). */
   ports?: Record<string, number>;
+  /** Names of the lab's nodes when kubelets run them (the API server registers them up front). */
+  nodes?: string[];
   /** Where the lab's kubeconfig belongs (dir/kubeconfig); the API server service writes it. */
   kubeconfig: string;
 }

@@ -67,6 +67,8 @@ export function restoreTestEnvironment(services: string[], sources: SourceKind[]
         const child = execFile('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { env: { ...process.env, HOME: lab.dir, KUBECACHEDIR: `${lab.dir}/kubecache` }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
+        // kubectl may exit without reading its input (a refusal, or no -f -): not the test's error.
+        child.stdin!.on('error', () => undefined);
         child.stdin!.end(input ?? '');
       });
     env.get = async (resource, namespace) => {

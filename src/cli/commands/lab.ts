@@ -13,7 +13,7 @@ async function labDir(ctx: CommandContext): Promise<string> {
 }
 
 function statusLines(services: { name: string; healthy: boolean; address: string; pid: number }[]): string[] {
-  return services.map((s) => `${s.healthy ? 'OK  ' : 'DOWN'} ${s.name.padEnd(15)} ${s.address.padEnd(52)} pid ${s.pid}`);
+  return services.map((s) => `${s.healthy ? 'OK  ' : 'DOWN'} ${s.name.padEnd(19)} ${s.address.padEnd(52)} pid ${s.pid}`);
 }
 
 function seconds(ms: number): string {
@@ -28,13 +28,15 @@ The lab outlives the command; stop it with 'lifeboat lab down'. If a healthy lab
 the folder, up says so and exits 0. The lab folder gets a lifeboat.yaml pointing at the services
 (and the kubeconfig of the lab's API server); 'eval "$(lifeboat lab env)"' points the usual tools
 (docker, etcdctl, psql, lifeboat) at them.`,
-  options: { ...DIR_OPTION, quiet: { type: 'boolean', short: 'q' } },
-  optionHelp: { ...DIR_HELP, quiet: 'print nothing when all went well' },
+  options: { ...DIR_OPTION, quiet: { type: 'boolean', short: 'q' }, nodes: { type: 'string' } },
+  optionHelp: { ...DIR_HELP, quiet: 'print nothing when all went well', nodes: 'how many nodes (lab-node-1..N), each with a kubelet running its pods (default 1)' },
   async run(ctx) {
     // dockerd, and PostgreSQL's switch to its own user, need root: say so before starting anything.
     if (process.getuid?.() !== 0) throw new UsageError("the lab runs dockerd and PostgreSQL, which need root: run it as root (e.g. 'sudo npm start' or 'sudo lifeboat lab up')");
     const dir = await labDir(ctx);
     const quiet = ctx.values.quiet === true;
+    const nodes = ctx.values.nodes === undefined ? 1 : Number(ctx.values.nodes);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 10) throw new CliError(`--nodes ${String(ctx.values.nodes)}: give a whole number of nodes from 1 to 10`, EXIT.usage);
     const { labStatus, readLabState, startLab, stopLab } = await import('../../lab/lab.ts');
     const { LabError } = await import('../../lab/process.ts');
     const before = await labStatus(dir);
@@ -52,6 +54,7 @@ the folder, up says so and exits 0. The lab folder gets a lifeboat.yaml pointing
     try {
       lab = await startLab({
         dir,
+        nodes,
         onProgress: (e) => {
           if (!quiet && e.phase === 'ready') ctx.err(`  ${e.service} ready (${seconds(e.ms)})`);
         },
@@ -72,22 +75,29 @@ the folder, up says so and exits 0. The lab folder gets a lifeboat.yaml pointing
 
 const statusCommand: Command = {
   name: 'status',
-  summary: 'show each lab service, whether it is healthy, its address and pid',
+  summary: 'show each lab service (and each node\'s kubelet), whether it is healthy, its address and pid, and the pods on each node',
   details: 'Exit code 1 when no lab runs in the folder or any service is down.',
   options: DIR_OPTION,
   optionHelp: DIR_HELP,
   async run(ctx) {
     const dir = await labDir(ctx);
-    const { labStatus } = await import('../../lab/lab.ts');
+    const { labStatus, readLabState } = await import('../../lab/lab.ts');
+    const { labPods, podLines } = await import('../../lab/pods-status.ts');
     const services = await labStatus(dir);
     const healthy = services !== undefined && services.length > 0 && services.every((s) => s.healthy);
+    const state = readLabState(dir);
+    const nodes = state && services?.some((s) => s.name === 'kube-apiserver' && s.healthy) ? await labPods(state) : undefined;
     if (ctx.globals.json) {
-      ctx.json({ dir, running: services !== undefined, healthy, services: services ?? [] });
+      ctx.json({ dir, running: services !== undefined, healthy, services: services ?? [], nodes: nodes ?? [] });
       return healthy ? EXIT.ok : EXIT.failed;
     }
     if (!services) throw new CliError(`no lab in ${dir}: start one with 'lifeboat lab up${ctx.values.dir ? ` --dir ${dir}` : ''}'`);
     ctx.out(`lab in ${dir}`);
     for (const line of statusLines(services)) ctx.out(line);
+    if (nodes?.length) {
+      ctx.out('nodes and their pods:');
+      for (const line of podLines(nodes)) ctx.out(line);
+    }
     if (!healthy) ctx.err(`some services are down: see their logs in ${dir}, or restart with 'lifeboat lab up'`);
     return healthy ? EXIT.ok : EXIT.failed;
   },

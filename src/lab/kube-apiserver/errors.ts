@@ -50,9 +50,11 @@ export const errors = {
     new ApiError(
       422,
       'Invalid',
-      `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+      `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.length === 1 ? `${causes[0].field}: ${causes[0].message}` : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`}`,
       { name, group: group || undefined, kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
     ),
+  applyConflict: (message: string, causes: { field: string; message: string }[]) =>
+    new ApiError(409, 'Conflict', message, { causes: causes.map((c) => ({ reason: 'FieldManagerConflict', message: c.message, field: c.field })) }),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
   unauthorized: () => new ApiError(401, 'Unauthorized', 'Unauthorized'),
   forbidden: (user: string, verb: string, resource: string, group: string, namespace?: string, name?: string) =>

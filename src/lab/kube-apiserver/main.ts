@@ -29,6 +29,7 @@ const server = await startApiServer({
   etcd: values.etcd,
   port: values.port ? Number(values.port) : 0,
   tls: { cert: fs.readFileSync(path.join(dir, 'apiserver.crt')), key: fs.readFileSync(path.join(dir, 'apiserver.key')) },
+  caCert: fs.existsSync(path.join(dir, 'ca.crt')) ? fs.readFileSync(path.join(dir, 'ca.crt')) : undefined,
   tokens: values.tokens ? JSON.parse(fs.readFileSync(values.tokens, 'utf8')) : undefined,
   volumesDir: values.volumes ?? path.join(dir, 'volumes'),
   nodes: values.nodes ? values.nodes.split(',') : undefined,

@@ -4,12 +4,29 @@
  * them: uid, resourceVersion, creationTimestamp, generation, generateName.
  */
 import { randomUUID } from 'node:crypto';
+import type { Admission } from './admission.ts';
 import type { Cache } from './cache.ts';
 import { ApiError, errors } from './errors.ts';
+import { applySchemaDefaults, prune, validateSchema } from './crd-schema.ts';
+import { applyDefaults } from './defaults.ts';
 import { applyPatch } from './patch.ts';
+import {
+  builtinSchema,
+  ConflictError,
+  conflictMessage,
+  crdSchema,
+  entriesEqualIgnoringTime,
+  pathString,
+  printManager,
+  recordUpdate,
+  type Schema,
+  serverSideApplyFromKubectl,
+  validEntries,
+} from './managed-fields.ts';
 import type { Registry, ResourceInfo } from './registry.ts';
 import { objectFilter } from './selectors.ts';
 import type { KubeObject, Store, StoredObject } from './storage.ts';
+import { checkDecodable, validateObject, validateUpdate } from './validation.ts';
 
 export type Propagation = 'Foreground' | 'Background' | 'Orphan';
 
@@ -20,10 +37,24 @@ export interface WriteOptions {
   precondition?: string;
   /** Internal: the write marks the object as being deleted (sets deletionTimestamp). */
   deleting?: boolean;
+  /** The user the request came from (admission webhooks see it); controllers' writes have none. */
+  user?: string;
+  /** The field manager of a client's write: it gets an Update entry in managedFields. */
+  manager?: string;
+  /** The subresource a client wrote through when it is not `subresource` (scale), for managedFields. */
+  via?: string;
+  /** Internal: managedFields were computed by server-side apply; keep them as they are. */
+  keepManagedFields?: boolean;
+}
+
+export interface ApplyOptions extends WriteOptions {
+  manager: string;
+  force?: boolean;
 }
 
 export interface DeleteOptions {
   dryRun?: boolean;
+  user?: string;
   propagationPolicy?: Propagation;
   preconditions?: { uid?: string; resourceVersion?: string };
 }
@@ -58,12 +89,18 @@ export function randomSuffix(n = 5): string {
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function nameProblem(info: ResourceInfo, name: string): string | undefined {
   if (info.group === 'rbac.authorization.k8s.io') {
     return name === '.' || name === '..' || /[/%]/.test(name) ? `may not contain '/' or '%' or be '.' or '..'` : undefined;
   }
-  if (info.resource === 'namespaces' || info.resource === 'services') {
+  if (info.group === '' && info.resource === 'services') {
+    return DNS_1035.test(name) && name.length <= 63
+      ? undefined
+      : `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`;
+  }
+  if (info.group === '' && info.resource === 'namespaces') {
     return DNS_LABEL.test(name) && name.length <= 63
       ? undefined
       : `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
@@ -108,6 +145,8 @@ export class ObjectApi {
   private readonly plugins: Plugin[] = [];
   /** Set while the server runs controllers: the GC and namespace cleanup read it. */
   cache?: Cache;
+  /** Admission webhooks, called on every create, update and delete when set. */
+  admission?: Admission;
 
   constructor(
     readonly registry: Registry,
@@ -242,7 +281,7 @@ export class ObjectApi {
   }
 
   async create(info: ResourceInfo, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
-    const object = this.checkBody(info, clone(body), namespace);
+    let object = this.checkBody(info, clone(body), namespace);
     const meta = object.metadata;
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
     if (!meta.name) throw errors.invalid(info.kind, info.group, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
@@ -254,7 +293,9 @@ export class ObjectApi {
     meta.creationTimestamp = now();
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    delete meta.managedFields;
+    const givenEntries = validEntries(meta.managedFields);
+    if (givenEntries) meta.managedFields = givenEntries;
+    else delete meta.managedFields;
     if ((object.spec !== undefined && !NO_GENERATION.has(info.resource)) || info.custom) meta.generation = 1;
     else delete meta.generation;
     if (info.subresources.has('status') && info.resource !== 'customresourcedefinitions') {
@@ -266,8 +307,25 @@ export class ObjectApi {
       object.spec = { finalizers: ['kubernetes'], ...(object.spec ?? {}) };
       meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
     }
+    checkDecodable(info, object);
+    const crdSchema = info.custom ? await this.crdVersionSchema(info) : undefined;
+    if (crdSchema) {
+      prune(object, crdSchema);
+      applySchemaDefaults(object, crdSchema);
+    }
     normalize(info, object);
+    applyDefaults(info, object);
     for (const p of this.plugins) await p.prepareCreate?.(info, object);
+    const admit = { info, operation: 'CREATE' as const, namespace: meta.namespace, name: meta.name, dryRun: opts.dryRun, user: opts.user };
+    if (this.admission) {
+      object = this.checkBody(info, await this.admission.mutate({ ...admit, object }), namespace);
+      applyDefaults(info, object);
+    }
+    validateObject(info, object);
+    this.checkCustom(info, object, crdSchema);
+    await this.admission?.validate({ ...admit, object });
+    if (opts.manager && !opts.keepManagedFields) object.metadata.managedFields = recordUpdate(undefined, object, opts.manager, info.groupVersion, await this.schemaFor(info));
+    if (!object.metadata.managedFields?.length) delete object.metadata.managedFields;
     if (opts.dryRun) return this.present(info, object);
     const revision = await this.store.create(this.key(info, meta.namespace, meta.name), object);
     if (revision === undefined) throw errors.alreadyExists(info.resource, info.group, meta.name);
@@ -288,6 +346,8 @@ export class ObjectApi {
     opts: WriteOptions = {},
   ): Promise<KubeObject> {
     const key = this.key(info, namespace, name);
+    const schema = opts.manager && !opts.keepManagedFields ? await this.schemaFor(info) : undefined;
+    const crdSchema = info.custom ? await this.crdVersionSchema(info) : undefined;
     for (let attempt = 0; ; attempt++) {
       const cur = await this.current(info, namespace, name);
       const currentRv = String(cur.modRevision);
@@ -302,16 +362,43 @@ export class ObjectApi {
       if (next.metadata.name !== undefined && next.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
       }
+      if (!opts.subresource) checkDecodable(info, next);
+      if (crdSchema) {
+        prune(next, crdSchema);
+        applySchemaDefaults(next, crdSchema);
+      }
       normalize(info, next);
-      const merged = this.prepareUpdate(info, cur.object, next, opts.subresource);
+      if (!opts.subresource) applyDefaults(info, next);
+      let merged = this.prepareUpdate(info, cur.object, next, opts.subresource);
       if (opts.deleting) {
         merged.metadata.deletionTimestamp = next.metadata.deletionTimestamp;
         merged.metadata.deletionGracePeriodSeconds = next.metadata.deletionGracePeriodSeconds;
       }
       if (!opts.subresource) for (const p of this.plugins) p.prepareUpdate?.(info, cur.object, merged);
+      if (this.admission && !opts.deleting) {
+        const admit = { info, operation: 'UPDATE' as const, namespace, name, oldObject: cur.object, subresource: opts.subresource, dryRun: opts.dryRun, user: opts.user };
+        const mutated = this.checkBody(info, await this.admission.mutate({ ...admit, object: merged }), namespace);
+        if (mutated !== merged) {
+          if (!opts.subresource) applyDefaults(info, mutated);
+          merged = opts.subresource === 'status' ? { ...merged, status: mutated.status } : this.prepareUpdate(info, cur.object, mutated);
+        }
+        if (!opts.subresource) {
+          validateObject(info, merged);
+          validateUpdate(info, cur.object, merged);
+        }
+        if (!opts.deleting) this.checkCustom(info, merged, crdSchema, cur.object);
+        await this.admission.validate({ ...admit, object: merged });
+      } else if (!opts.subresource) {
+        validateObject(info, merged);
+        validateUpdate(info, cur.object, merged);
+      }
+      if (!this.admission && !opts.deleting) this.checkCustom(info, merged, crdSchema, cur.object);
+      if (schema) merged.metadata.managedFields = recordUpdate(cur.object, merged, opts.manager!, info.groupVersion, schema, opts.via ?? opts.subresource);
+      if (!merged.metadata.managedFields?.length) delete merged.metadata.managedFields;
       if (opts.dryRun) return this.present(info, merged);
       // A write that changes nothing is not stored, and keeps the resourceVersion (as upstream).
-      if (same({ ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } }, { ...cur.object, metadata: { ...cur.object.metadata, resourceVersion: undefined } })) {
+      const bare = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+      if (same(bare(merged), bare(cur.object)) && entriesEqualIgnoringTime(merged.metadata.managedFields, cur.object.metadata.managedFields)) {
         return this.present(info, cur.object);
       }
       if (merged.metadata.deletionTimestamp && (merged.metadata.finalizers ?? []).length === 0 && info.resource !== 'namespaces') {
@@ -342,7 +429,10 @@ export class ObjectApi {
       else meta[f] = cur.metadata[f];
     }
     meta.name = cur.metadata.name;
-    delete meta.managedFields;
+    const given = validEntries(meta.managedFields);
+    if (given && given.length > 0) meta.managedFields = given;
+    else if (cur.metadata.managedFields) meta.managedFields = cur.metadata.managedFields;
+    else delete meta.managedFields;
     if (hasStatus && info.resource !== 'customresourcedefinitions') {
       if (cur.status === undefined) delete out.status;
       else out.status = cur.status;
@@ -354,6 +444,61 @@ export class ObjectApi {
       if (changed) meta.generation = cur.metadata.generation + 1;
     }
     return out;
+  }
+
+  /** The shapes of `info`'s fields: k8s.io/api's for built-in kinds, the CRD schema for custom ones. */
+  /** The openAPIV3Schema of a custom resource's version, from its CRD (named <plural>.<group>). */
+  async crdVersionSchema(info: ResourceInfo): Promise<Record<string, any> | undefined> {
+    const crd = await this.store.get(`/registry/apiextensions.k8s.io/customresourcedefinitions/${info.resource}.${info.group}`);
+    return (crd?.object.spec?.versions ?? []).find((v: any) => v.name === info.version)?.schema?.openAPIV3Schema;
+  }
+
+  /** A custom resource against its CRD schema: 422 Invalid with every problem, as upstream. */
+  private checkCustom(info: ResourceInfo, object: KubeObject, schema: Record<string, any> | undefined, old?: KubeObject): void {
+    if (!schema) return;
+    // Ratcheting (on by default since 1.30): a problem the stored object already had is let be.
+    const before = new Set(old ? validateSchema(old, schema, '').map((c) => JSON.stringify(c)) : []);
+    const causes = validateSchema(object, schema, '').filter((c) => !before.has(JSON.stringify(c)));
+    if (causes.length) throw errors.invalid(info.kind, info.group, object.metadata?.name ?? '', causes);
+  }
+
+  async schemaFor(info: ResourceInfo): Promise<Schema> {
+    if (!info.custom) return builtinSchema;
+    return crdSchema((await this.crdVersionSchema(info)) ?? {});
+  }
+
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml): merges `body` into the object as
+   * its manager's applied configuration, creating the object when it does not exist.
+   */
+  async apply(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, opts: ApplyOptions): Promise<KubeObject> {
+    const applied = this.checkBody(info, clone(body), namespace);
+    if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    applied.metadata.name = name;
+    const schema = await this.schemaFor(info);
+    const run = (live: KubeObject | undefined): KubeObject => {
+      try {
+        return serverSideApplyFromKubectl(live, applied, opts.manager, info.groupVersion, schema, opts.force === true, opts.subresource);
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        throw errors.applyConflict(conflictMessage(e.conflicts), e.conflicts.map((c) => ({ field: pathString(c.path), message: `conflict with ${printManager(c.manager)}` })));
+      }
+    };
+    const write = { ...opts, manager: undefined, keepManagedFields: true };
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.store.get(this.key(info, namespace, name));
+      if (existing) return this.mutate(info, namespace, name, (cur) => run(cur), write);
+      if (opts.subresource) throw errors.notFound(info.resource, info.group, name);
+      const created = run(undefined);
+      created.metadata.name = name;
+      try {
+        return await this.create(info, namespace, created, write);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 409 && e.reason === 'AlreadyExists') || attempt > 3) throw e;
+      }
+    }
   }
 
   async update(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
@@ -376,6 +521,11 @@ export class ObjectApi {
       throw errors.conflict(info.resource, info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.modRevision}`);
     }
     const object = this.present(info, cur.object);
+    if (this.admission) {
+      const admit = { info, operation: 'DELETE' as const, namespace, name, oldObject: cur.object, dryRun: opts.dryRun, user: opts.user };
+      await this.admission.mutate(admit);
+      await this.admission.validate(admit);
+    }
     if (opts.dryRun) return object;
     if (info.resource === 'namespaces') return this.deleteNamespace(info, cur);
     if ((cur.object.metadata.finalizers ?? []).length > 0) {

@@ -1,11 +1,11 @@
 /**
  * PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch.
  *
- * Strategic merge is approximated: it has merge-patch semantics, except that lists of objects
- * that all carry a `name` are merged by name (as containers, env, ports, volumes and most named
- * lists are upstream), and the directives kubectl sends ($patch: delete/replace,
- * $setElementOrder, $retainKeys, $deleteFromPrimitiveList) are honoured rather than stored. Lists
- * whose upstream merge key is not `name` (e.g. volumeMounts by mountPath) are replaced whole.
+ * Strategic merge: merge-patch semantics, except that the lists k8s.io/api marks with a merge key
+ * (containers by name, container ports by containerPort, Service ports by port, volumeMounts by
+ * mountPath, conditions by type...) are merged element by element, finalizers are merged as a
+ * set, and the directives kubectl sends ($patch: delete/replace, $setElementOrder, $retainKeys,
+ * $deleteFromPrimitiveList) are honoured rather than stored. Other lists are replaced whole.
  */
 import { errors } from './errors.ts';
 
@@ -106,8 +106,42 @@ export function jsonPatch(doc: Json, ops: Json): Json {
   return root;
 }
 
-const namedList = (list: unknown): list is Record<string, Json>[] =>
-  Array.isArray(list) && list.length > 0 && list.every((e) => isObject(e) && (typeof e.name === 'string' || '$patch' in e));
+/**
+ * The merge keys (patchMergeKey, with patchStrategy "merge") of k8s.io/api's lists, by field
+ * name; a list with none is replaced whole, as upstream. `ports` is keyed by containerPort in
+ * containers and by port in Services.
+ */
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  volumes: 'name',
+  env: 'name',
+  imagePullSecrets: 'name',
+  resourceClaims: 'name',
+  schedulingGates: 'name',
+  secrets: 'name',
+  volumeMounts: 'mountPath',
+  volumeDevices: 'devicePath',
+  hostAliases: 'ip',
+  podIPs: 'ip',
+  hostIPs: 'ip',
+  conditions: 'type',
+  ownerReferences: 'uid',
+  topologySpreadConstraints: 'topologyKey',
+};
+/** Lists of scalars whose patchStrategy is merge (a patch adds to them). */
+const MERGED_SCALAR_LISTS = new Set(['finalizers']);
+
+function mergeKeyOf(field: string, ...lists: unknown[]): string | undefined {
+  if (field === 'ports') {
+    const items = lists.flatMap((l) => (Array.isArray(l) ? l : [])).filter(isObject);
+    if (items.some((i) => 'containerPort' in i)) return 'containerPort';
+    if (items.some((i) => 'port' in i)) return 'port';
+    return undefined;
+  }
+  return MERGE_KEYS[field];
+}
 
 export function strategicMergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return patch;
@@ -128,8 +162,12 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
     } else if (k === '$patch') {
       /* merge is the default */
     } else if (v === null) delete out[k];
-    else if (Array.isArray(v) && (namedList(v) || (v.length === 0 && order.has(k))) && (out[k] === undefined || namedList(out[k]) || (Array.isArray(out[k]) && out[k].length === 0))) {
-      out[k] = mergeNamedList(out[k] ?? [], v);
+    else if (Array.isArray(v)) {
+      const key = mergeKeyOf(k, v, out[k]);
+      if (v.some((e) => isObject(e) && e.$patch === 'replace')) out[k] = stripDirectives(v.filter((e) => !(isObject(e) && e.$patch === 'replace')));
+      else if (key && (out[k] === undefined || Array.isArray(out[k]))) out[k] = mergeKeyedList(out[k] ?? [], v, key);
+      else if (MERGED_SCALAR_LISTS.has(k) && Array.isArray(out[k])) out[k] = [...out[k], ...v.filter((x) => !out[k].includes(x))];
+      else out[k] = stripDirectives(v);
     } else if (isObject(v)) {
       const merged = strategicMergePatch(out[k], v);
       if (merged === undefined) delete out[k];
@@ -138,16 +176,19 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
   }
   for (const [field, names] of order) {
     if (!Array.isArray(out[field])) continue;
-    const rank = new Map(names.map((n: Json, i: number) => [isObject(n) ? n.name : n, i]));
-    out[field] = [...out[field]].sort((a: Json, b: Json) => (rank.get(a?.name ?? a) ?? 1e9) - (rank.get(b?.name ?? b) ?? 1e9));
+    const key = mergeKeyOf(field, names, out[field]);
+    const id = (x: Json) => (isObject(x) && key ? x[key] : x);
+    const rank = new Map(names.map((n: Json, i: number) => [id(n), i]));
+    out[field] = [...out[field]].sort((a: Json, b: Json) => (rank.get(id(a)) ?? 1e9) - (rank.get(id(b)) ?? 1e9));
   }
   return out;
 }
 
-function mergeNamedList(target: Record<string, Json>[], patch: Record<string, Json>[]): Json[] {
+function mergeKeyedList(target: Json[], patch: Json[], key: string): Json[] {
   const out = [...target];
   for (const item of patch) {
-    const i = out.findIndex((e) => e.name === item.name);
+    if (!isObject(item)) continue;
+    const i = out.findIndex((e) => isObject(e) && e[key] === item[key]);
     if (item.$patch === 'delete') {
       if (i >= 0) out.splice(i, 1);
     } else if (i >= 0) out[i] = strategicMergePatch(out[i], item);

@@ -73,6 +73,13 @@ function readJson(file: string): { text: string; json: any } | undefined {
   return { text, json: JSON.parse(text) };
 }
 
+export interface AggregatedVersion {
+  group: string;
+  version: string;
+  groupPriority: number;
+  versionPriority: number;
+}
+
 export interface CustomVersion {
   group: string;
   version: string;
@@ -86,6 +93,8 @@ export class Registry {
   private readonly builtinLists = new Map<string, ApiResource[]>();
   /** Custom group/versions by CRD name. */
   private readonly custom = new Map<string, CustomVersion[]>();
+  /** Group/versions of APIServices backed by a Service (aggregated API servers), by APIService name. */
+  private readonly aggregated = new Map<string, AggregatedVersion>();
   private byPath = new Map<string, ResourceInfo>();
   /** Bumped on every change, for OpenAPI hashes and caches. */
   generation = 0;
@@ -179,6 +188,23 @@ export class Registry {
     if (this.custom.delete(crdName)) this.rebuild();
   }
 
+  setAggregated(apiServiceName: string, v: AggregatedVersion): void {
+    this.aggregated.set(apiServiceName, v);
+    this.generation++;
+  }
+
+  removeAggregated(apiServiceName: string): void {
+    if (this.aggregated.delete(apiServiceName)) this.generation++;
+  }
+
+  /** Whether group/version is served by an aggregated API server (and by nothing here). */
+  isAggregated(group: string, version: string): boolean {
+    const gv = `${group}/${version}`;
+    if (this.builtinLists.has(gv)) return false;
+    if ([...this.custom.values()].flat().some((v) => v.group === group && v.version === version)) return false;
+    return [...this.aggregated.values()].some((v) => v.group === group && v.version === version);
+  }
+
   private groups(): GroupEntry[] {
     const groups = [...this.builtinGroups];
     const customGroups = new Map<string, GroupEntry>();
@@ -195,6 +221,21 @@ export class Registry {
       entry.preferredVersion = entry.versions[0];
       groups.push(entry);
     }
+    // Aggregated group/versions, ordered by the APIServices' priorities as the aggregator orders them.
+    const aggregatedGroups = new Map<string, { entry: GroupEntry; priority: number; order: Map<string, number> }>();
+    for (const v of this.aggregated.values()) {
+      if (groups.some((g) => g.name === v.group)) continue;
+      const g = aggregatedGroups.get(v.group) ?? { entry: { name: v.group, versions: [] as GroupEntry['versions'], preferredVersion: { groupVersion: '', version: '' } }, priority: 0, order: new Map<string, number>() };
+      if (!g.entry.versions.some((x) => x.version === v.version)) g.entry.versions.push({ groupVersion: `${v.group}/${v.version}`, version: v.version });
+      g.priority = Math.max(g.priority, v.groupPriority);
+      g.order.set(v.version, v.versionPriority);
+      aggregatedGroups.set(v.group, g);
+    }
+    for (const g of [...aggregatedGroups.values()].sort((a, b) => b.priority - a.priority || a.entry.name.localeCompare(b.entry.name))) {
+      g.entry.versions.sort((a, b) => (g.order.get(b.version) ?? 0) - (g.order.get(a.version) ?? 0) || compareKubeVersions(a.version, b.version));
+      g.entry.preferredVersion = g.entry.versions[0];
+      groups.push(g.entry);
+    }
     return groups;
   }
 
@@ -209,7 +250,7 @@ export class Registry {
    */
   discovery(urlPath: string): string | undefined {
     const p = urlPath.replace(/\/+$/, '');
-    if (this.custom.size === 0 || p === '/api' || p.startsWith('/api/')) {
+    if ((this.custom.size === 0 && this.aggregated.size === 0) || p === '/api' || p.startsWith('/api/')) {
       const builtin = this.builtinDocs.get(p);
       if (builtin) return builtin;
     }

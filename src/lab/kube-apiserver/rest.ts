@@ -7,6 +7,8 @@ import type http from 'node:http';
 import yaml from 'js-yaml';
 import { ApiError, errors } from './errors.ts';
 import { applyPatch } from './patch.ts';
+import { managerFromUserAgent } from './managed-fields.ts';
+import { decodeProtobuf } from './protobuf.ts';
 import type { DeleteOptions, ObjectApi, Propagation } from './objects.ts';
 import type { ResourceInfo } from './registry.ts';
 import { selectorText } from './selectors.ts';
@@ -19,6 +21,8 @@ export interface ResourceRoute {
   name?: string;
   subresource?: string;
   watch: boolean;
+  /** The authenticated user (admission webhooks see it). */
+  user?: string;
 }
 
 /** Parses /api/v1/... and /apis/G/V/...; undefined when the path is not a resource path. */
@@ -71,6 +75,7 @@ export function verbOf(method: string, route: ResourceRoute): string {
 
 /** Parses a request body as JSON (or YAML when so labelled), as a 400 Status when malformed. */
 export function parseBody(raw: Buffer, contentType: string, kind: string): unknown {
+  if (contentType === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(raw, kind);
   if (/protobuf|cbor/.test(contentType)) {
     throw errors.unsupportedMediaType(
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the lab API server does not decode ${contentType})`,
@@ -106,6 +111,17 @@ function toScale(info: ResourceInfo, o: KubeObject): KubeObject {
 export interface Reply {
   code: number;
   body: unknown;
+  /** Warnings for the client (kubectl prints each as "Warning: ..."). */
+  warnings?: string[];
+}
+
+/** The deprecation warnings kube-apiserver attaches to a write of `object`. */
+function warningsFor(info: ResourceInfo, object: unknown): string[] {
+  const o = object as KubeObject | undefined;
+  if (!o || info.group !== '' || !['persistentvolumeclaims', 'persistentvolumes'].includes(info.resource)) return [];
+  return o.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] !== undefined
+    ? ['metadata.annotations[volume.beta.kubernetes.io/storage-class]: deprecated since v1.8; use "storageClassName" attribute instead']
+    : [];
 }
 
 export async function handleResource(
@@ -121,6 +137,11 @@ export async function handleResource(
   const allowed = subresource ? ['get', 'update', 'patch'].includes(verb) : info.verbs.has(verb);
   if (!allowed) throw errors.methodNotAllowed(verb);
   const dryRun = query.getAll('dryRun').includes('All');
+  const fieldManager = query.get('fieldManager') ?? undefined;
+  if (fieldManager !== undefined && (fieldManager.length === 0 || fieldManager.length > 128)) {
+    throw errors.badRequest(`fieldManager: Invalid value: "${fieldManager}": must be between 1 and 128 characters long`);
+  }
+  const manager = fieldManager ?? managerFromUserAgent(req.headers['user-agent']);
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
   const body = async () => parseBody(await rawBody(), contentType, subresource === 'scale' ? 'Scale' : info.kind);
   const int = (k: string) => (query.get(k) ? Number(query.get(k)) : undefined);
@@ -156,7 +177,7 @@ export async function handleResource(
       o.spec = { ...(o.spec ?? {}), replicas };
       if (rv) o.metadata.resourceVersion = rv;
       return o;
-    }, { dryRun });
+    }, { dryRun, user: route.user, manager, via: 'scale' });
     return { code: 200, body: toScale(info, updated) };
   }
   const status = subresource === 'status' ? ('status' as const) : undefined;
@@ -175,14 +196,28 @@ export async function handleResource(
         }),
       };
     }
-    case 'create':
+    case 'create': {
       if (name) throw errors.methodNotAllowed('create');
-      return { code: 201, body: await api.create(info, namespace, await body(), { dryRun }) };
-    case 'update':
-      return { code: 200, body: await api.update(info, namespace, name!, await body(), { dryRun, subresource: status }) };
+      const created = await api.create(info, namespace, await body(), { dryRun, user: route.user, manager });
+      return { code: 201, body: created, warnings: warningsFor(info, created) };
+    }
+    case 'update': {
+      const updated = await api.update(info, namespace, name!, await body(), { dryRun, subresource: status, user: route.user, manager });
+      return { code: 200, body: updated, warnings: warningsFor(info, updated) };
+    }
     case 'patch': {
+      if (contentType === 'application/apply-patch+yaml') {
+        if (!fieldManager) throw errors.badRequest('fieldManager is required for apply requests');
+        const force = query.get('force') === 'true';
+        const applied = await body();
+        const existed = await api.tryGet(info, namespace, name!);
+        const result = await api.apply(info, namespace, name!, applied, { dryRun, subresource: status, user: route.user, manager: fieldManager, force });
+        return { code: existed ? 200 : 201, body: result, warnings: warningsFor(info, result) };
+      }
+      if (query.has('force')) throw errors.badRequest('force is only allowed for apply requests');
       const patchBody = await body();
-      return { code: 200, body: await api.mutate(info, namespace, name!, (cur) => applyPatch(cur, contentType, patchBody, !info.custom), { dryRun, subresource: status }) };
+      const patched = await api.mutate(info, namespace, name!, (cur) => applyPatch(cur, contentType, patchBody, !info.custom), { dryRun, subresource: status, user: route.user, manager });
+      return { code: 200, body: patched, warnings: warningsFor(info, patched) };
     }
     case 'delete':
     case 'deletecollection': {
@@ -195,6 +230,7 @@ export async function handleResource(
       }
       const opts: DeleteOptions = {
         dryRun: dryRun || (options.dryRun ?? []).includes('All'),
+        user: route.user,
         propagationPolicy,
         preconditions: options.preconditions,
       };

@@ -6,6 +6,8 @@
 import https from 'node:https';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Admission } from './admission.ts';
+import { apiServicePlugin, loadApiServices } from './aggregation.ts';
 import { authenticate, READ_VERBS, type Tokens, type User } from './auth.ts';
 import { Cache } from './cache.ts';
 import { startControllers, type Controllers } from './controllers/index.ts';
@@ -19,7 +21,10 @@ import { ObjectApi } from './objects.ts';
 import { OpenApi, openApiV2 } from './openapi.ts';
 import { Registry } from './registry.ts';
 import { handleResource, parseResourcePath, verbOf } from './rest.ts';
+import { podStreamPath, proxyExec, proxyLog } from './pod-proxy.ts';
+import { rbacAllows, serviceAccountKey, tokenRequest, TOKEN_REQUEST_PATH, type Attributes } from './service-accounts.ts';
 import { Store } from './storage.ts';
+import { TABLE_RESOURCES, toTable, wantsTable } from './tables.ts';
 
 /** The request body limit of a real kube-apiserver (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -44,6 +49,8 @@ export interface ApiServerOptions {
   host?: string;
   /** PEM serving certificate and key. */
   tls: { cert: string | Buffer; key: string | Buffer };
+  /** PEM of the CA that signed the serving certificate (published as kube-root-ca.crt); default: the certificate. */
+  caCert?: string | Buffer;
   tokens?: Tokens;
   /** Initial fault settings (they can be changed later through the returned `faults`). */
   faults?: Partial<Faults>;
@@ -119,7 +126,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   api.use(servicePlugin);
   api.use(jobPlugin);
   api.use(defaultStorageClassPlugin);
+  api.use(apiServicePlugin(api));
+  api.admission = new Admission(store);
   await loadCustomResourceDefinitions(api);
+  await loadApiServices(api);
 
   let controllers: Controllers | undefined;
   let cache: Cache | undefined;
@@ -127,8 +137,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     cache = new Cache(store);
     await cache.start();
     api.cache = cache;
-    controllers = await startControllers(api, cache, { volumesDir: opts.volumesDir, nodes: opts.nodes ?? ['lab-node-1'] });
+    controllers = await startControllers(api, cache, { volumesDir: opts.volumesDir, nodes: opts.nodes ?? ['lab-node-1'], caCert: String(opts.caCert ?? opts.tls.cert) });
   }
+
+  const saKey = serviceAccountKey(tokens);
+  /** RBAC for service-account users (the lab's own tokens keep their two fixed roles). */
+  const authorize = (user: User, a: Attributes) => {
+    if (!user.serviceAccount) return;
+    if (api.cache && rbacAllows(api.cache, registry, user.serviceAccount, a)) return;
+    throw errors.forbidden(user.name, a.verb, a.subresource ? `${a.resource}/${a.subresource}` : a.resource, a.group, a.namespace ?? (a.name === undefined ? undefined : ''), a.name);
+  };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://lab');
@@ -136,7 +154,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const method = req.method ?? 'GET';
     const readBody = bodyReader(req);
     try {
-      const user: User = authenticate(req.headers.authorization, tokens);
+      const user: User = authenticate(req.headers.authorization, tokens, saKey);
       const fault = faults.pick(method, pathname);
       if (faults.latencyMs > 0 && faults.match(method, pathname)) await new Promise((r) => setTimeout(r, faults.latencyMs));
       if (fault === 429) throw errors.tooManyRequests(faults.retryAfterSeconds);
@@ -144,6 +162,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         const e = errors.internal('injected fault');
         if (faults.retryAfterOn500) e.headers['Retry-After'] = String(faults.retryAfterSeconds);
         throw e;
+      }
+      // An aggregated API whose server is not running: what the aggregator answers for it.
+      const aggregated = /^\/apis\/([^/]+)\/([^/]+)(?:\/|$)/.exec(pathname);
+      if (aggregated && registry.isAggregated(aggregated[1], aggregated[2])) {
+        res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        return void res.end('service unavailable\n');
       }
       if (method === 'GET' || method === 'HEAD') {
         if (pathname === '/version') return send(res, 200, VERSION_INFO);
@@ -167,10 +191,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           : undefined;
         if (doc) return send(res, 200, doc);
       }
+      const stream = podStreamPath(pathname);
+      const tokenFor = TOKEN_REQUEST_PATH.exec(pathname);
+      if (tokenFor && method === 'POST') {
+        authorize(user, { verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: decodeURIComponent(tokenFor[1]!), name: decodeURIComponent(tokenFor[2]!) });
+        if (!user.canWrite) throw errors.forbidden(user.name, 'create', 'serviceaccounts/token', '', decodeURIComponent(tokenFor[1]!), decodeURIComponent(tokenFor[2]!));
+        return send(res, 201, await tokenRequest(api, saKey, decodeURIComponent(tokenFor[1]!), decodeURIComponent(tokenFor[2]!), await readBody()));
+      }
+      if (stream?.sub === 'log' && method === 'GET') authorize(user, { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: stream.namespace, name: stream.name });
+      if (stream?.sub === 'log' && method === 'GET') return await proxyLog(api, tokens.admin, stream, url.searchParams, req, res);
+      if (stream && stream.sub !== 'log') throw errors.badRequest('Upgrade request required');
       const route = parseResourcePath(api, pathname, url.searchParams);
       if (route === undefined) throw errors.pathNotFound();
       if (route instanceof ApiError) throw route;
+      route.user = user.name;
       const verb = verbOf(method, route);
+      authorize(user, { verb, group: route.info.group, resource: route.info.resource, subresource: route.subresource, namespace: route.info.namespaced ? route.namespace : undefined, name: route.name });
       if (!user.canWrite && !READ_VERBS.has(verb)) {
         throw errors.forbidden(user.name, verb, route.subresource ? `${route.info.resource}/${route.subresource}` : route.info.resource, route.info.group, route.info.namespaced ? route.namespace ?? '' : undefined, route.name);
       }
@@ -183,7 +219,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return;
       }
       const reply = await handleResource(api, route, verb, req, res, url.searchParams, readBody);
-      if (reply) send(res, reply.code, reply.body);
+      if (reply && (verb === 'get' || verb === 'list') && !route.subresource && route.info.group === '' && TABLE_RESOURCES.has(route.info.resource) && wantsTable(req)) {
+        reply.body = toTable(route.info.resource, reply.body);
+      }
+      if (reply) send(res, reply.code, reply.body, reply.warnings?.length ? { Warning: reply.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') } : {});
     } catch (e) {
       if (e instanceof ApiError) return sendError(res, e);
       console.error(`lab apiserver: ${method} ${req.url}: ${(e as Error).stack ?? e}`);
@@ -198,6 +237,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       console.error(`lab apiserver: ${(e as Error).stack ?? e}`);
       if (!res.headersSent) sendError(res, errors.internal(String(e)));
     });
+  });
+  // pods/exec and pods/attach: WebSocket upgrades, proxied to the pod's kubelet.
+  server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'https://lab');
+    const stream = podStreamPath(url.pathname);
+    const refuse = (e: ApiError) => {
+      const body = JSON.stringify(e.toStatus());
+      socket.end(`HTTP/1.1 ${e.code} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    };
+    try {
+      const user = authenticate(req.headers.authorization, tokens, saKey);
+      if (!stream || stream.sub === 'log') throw errors.pathNotFound();
+      authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: stream.sub, namespace: stream.namespace, name: stream.name });
+      if (!user.canWrite) throw errors.forbidden(user.name, 'create', `pods/${stream.sub}`, '', stream.namespace, stream.name);
+      void proxyExec(api, tokens.admin, stream, url.searchParams, req, socket, head).catch(() => socket.destroy());
+    } catch (e) {
+      refuse(e instanceof ApiError ? e : errors.internal(String(e)));
+    }
   });
   server.keepAliveTimeout = 60_000;
   const host = opts.host ?? '127.0.0.1';

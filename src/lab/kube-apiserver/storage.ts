@@ -2,7 +2,8 @@
  * Objects in etcd as kube-apiserver keeps them: one key per object, the value the object without
  * its resourceVersion, and resourceVersion = the key's etcd mod revision.
  */
-import { Etcd3 } from 'etcd3';
+import { Etcd3, GRPCUnavailableError } from 'etcd3';
+import { handleType, noop, retry } from 'cockatiel';
 import { ApiError, errors } from './errors.ts';
 
 export type KubeObject = Record<string, any> & { metadata: Record<string, any> };
@@ -52,11 +53,34 @@ function storageError(e: unknown): ApiError {
   return errors.internal(`etcd: ${message}`);
 }
 
+/**
+ * Keys per etcd range read. kube-apiserver reads big lists from etcd in pages too; a page stays
+ * far below any message limit even for CRDs of a few hundred KiB each.
+ */
+export const PAGE_KEYS = 100;
+
+/**
+ * The etcd client as kube-apiserver configures its own: no receive limit (MaxCallRecvMsgSize is
+ * MaxInt32 upstream), and no circuit breaker, so one failed call never locks every other caller
+ * out; a call that finds etcd unreachable is retried a few times (an etcd restart).
+ */
+export function etcdClient(etcdUrl: string): Etcd3 {
+  return new Etcd3({
+    hosts: etcdUrl,
+    dialTimeout: 5000,
+    grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
+    faultHandling: {
+      host: () => noop,
+      global: retry(handleType(GRPCUnavailableError), { maxAttempts: 3 }),
+    },
+  });
+}
+
 export class Store {
   readonly client: Etcd3;
 
   constructor(etcdUrl: string) {
-    this.client = new Etcd3({ hosts: etcdUrl, dialTimeout: 5000 });
+    this.client = etcdClient(etcdUrl);
   }
 
   async close(): Promise<void> {
@@ -73,13 +97,16 @@ export class Store {
     }
   }
 
-  /** A page of the keys under `prefix` (which ends in "/"), from `startKey`, at `revision`. */
+  /**
+   * A page of the keys under `prefix` (which ends in "/"), from `startKey`, at `revision`: at most
+   * `limit` keys, and never more than PAGE_KEYS (callers follow `nextKey`).
+   */
   async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<ListPage> {
     try {
       const res = await this.client.kv.range({
         key: Buffer.from(opts.startKey ?? prefix),
         range_end: prefixEnd(prefix),
-        limit: opts.limit ?? 0,
+        limit: Math.min(opts.limit || PAGE_KEYS, PAGE_KEYS),
         revision: opts.revision ?? 0,
       });
       const items = res.kvs.map((kv) => decode(kv.key.toString('utf8'), kv.value, kv.mod_revision));

@@ -104,7 +104,9 @@ function manifests(images: SeedImages): KubernetesObject[] {
                 type: 'object',
                 properties: {
                   spec: { type: 'object', properties: { expr: { type: 'string' }, for: { type: 'string' }, severity: { type: 'string' }, summary: { type: 'string' } } },
-                  status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                  // client-node's serializer knows this field by its model name only; under the
+                  // JSON name it would drop it, and the server would prune the rules' status.
+                  status: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
                 },
               },
             },

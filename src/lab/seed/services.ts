@@ -32,7 +32,21 @@ async function hasImage(docker: Docker, ref: string): Promise<boolean> {
   return docker.getImage(ref).inspect().then(() => true, () => false);
 }
 
-/** Builds a tiny image: busybox plus one file that makes its layers its own. */
+/**
+ * What each seeded workload image does when the lab's kubelet runs it (its ENTRYPOINT script);
+ * a first argument that is not a flag is run instead, as docker-entrypoint scripts do. The API
+ * keeps sessions in its writable layer (at risk); PostgreSQL writes WAL into its claimed volume.
+ */
+const ENTRYPOINTS: Record<string, string> = {
+  'lab/shop-frontend:1.4': 'echo "shop-frontend $(cat /app/VERSION) ready (theme ${THEME:-light})"\nexec sleep 2147483647\n',
+  'lab/shop-api:2.1':
+    'mkdir -p /var/cache/shop-api\necho "sessions since $(date -u +%FT%TZ)" > /var/cache/shop-api/sessions.db\necho "shop-api ready (LOG_LEVEL=${LOG_LEVEL:-unset})"\nexec sleep 2147483647\n',
+  'lab/postgres:15':
+    'D=${PGDATA:-/var/lib/postgresql/data}\nmkdir -p "$D/pg_wal"\necho "checkpoint $(date -u +%FT%TZ)" >> "$D/pg_wal/000000010000000000000001"\necho "database system is ready to accept connections"\nexec sleep 2147483647\n',
+  'lab/report-job:1': 'echo "nightly report $*: done"\nexit 0\n',
+};
+
+/** Builds a tiny image: busybox plus one file that makes its layers its own (and its entrypoint, for the workload images). */
 async function buildImage(docker: Docker, ref: string, work: string): Promise<void> {
   if (await hasImage(docker, ref)) return;
   const rootTar = busyboxRootfsTar(work);
@@ -41,10 +55,13 @@ async function buildImage(docker: Docker, ref: string, work: string): Promise<vo
   fs.mkdirSync(path.join(root, 'app'), { recursive: true });
   runSync('lab seed', 'tar', ['-C', root, '-xf', rootTar]);
   fs.writeFileSync(path.join(root, 'app', 'VERSION'), `${ref}\n`);
+  const script = ENTRYPOINTS[ref];
+  if (script) fs.writeFileSync(path.join(root, 'app', 'run.sh'), `case "$1" in -*|'') ;; *) exec "$@" ;; esac\n${script}`, { mode: 0o755 });
   const tar = path.join(work, path.basename(root) + '.tar');
   runSync('lab seed', 'tar', ['-C', root, '-cf', tar, '.']);
   const [repo, tag] = ref.split(/:(?=[^/]*$)/) as [string, string];
-  const out = await drain(await docker.importImage(tar, { repo, tag }));
+  const changes = script ? ['ENTRYPOINT ["/bin/sh", "/app/run.sh"]', 'WORKDIR /app'] : [];
+  const out = await drain(await docker.importImage(tar, { repo, tag, ...(changes.length ? { changes } : {}) } as { repo: string; tag: string }));
   if (/"error"/.test(out)) throw new Error(`lab seed: importing ${ref} failed: ${out.slice(0, 200)}`);
   fs.rmSync(root, { recursive: true, force: true });
 }

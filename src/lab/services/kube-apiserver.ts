@@ -87,6 +87,6 @@ export async function startKubeApiserver(lab: LabContext, opts: { name?: string;
 export const kubeApiserverService: ServiceDef = {
   name: 'kube-apiserver',
   needs: ['etcd'],
-  start: (lab) => startKubeApiserver(lab),
+  start: (lab) => startKubeApiserver(lab, { nodes: lab.nodes }),
   health: (state) => healthy(state).catch(() => false),
 };

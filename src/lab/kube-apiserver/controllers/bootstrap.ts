@@ -1,12 +1,14 @@
 /**
- * What a fresh cluster has: the four system namespaces, the `kubernetes` Service, the lab's
- * Node objects and its default StorageClass; and a `default` ServiceAccount in every namespace.
+ * What a fresh cluster has: the four system namespaces, the `kubernetes` Service, the default
+ * RBAC objects, the lab's Node objects and its default StorageClass; and in every namespace a
+ * `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap.
  * Each is created only when missing, so a restart or an etcd restore keeps what is there.
  */
 import { ApiError } from '../errors.ts';
 import type { ResourceInfo } from '../registry.ts';
 import type { KubeObject } from '../storage.ts';
 import { benign, type Controller, type ControllerContext } from './framework.ts';
+import { defaultClusterRoleBindings, defaultClusterRoles, defaultRoleBindings, defaultRoles } from './rbac.ts';
 
 export const STORAGE_CLASS = 'lab-hostpath';
 export const PROVISIONER = 'lifeboat.dev/lab-hostpath';
@@ -68,6 +70,11 @@ export async function bootstrap(ctx: ControllerContext): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     await ensure(ctx, namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
+  const rbac = (resource: string) => ctx.info('rbac.authorization.k8s.io', resource);
+  for (const o of defaultClusterRoles()) await ensure(ctx, rbac('clusterroles'), o);
+  for (const o of defaultClusterRoleBindings()) await ensure(ctx, rbac('clusterrolebindings'), o);
+  for (const o of defaultRoles()) await ensure(ctx, rbac('roles'), o);
+  for (const o of defaultRoleBindings()) await ensure(ctx, rbac('rolebindings'), o);
   const nodes = ctx.info('', 'nodes');
   for (const [i, name] of ctx.options.nodes.entries()) {
     if (await ctx.api.tryGet(nodes, undefined, name)) continue;
@@ -90,19 +97,44 @@ export async function bootstrap(ctx: ControllerContext): Promise<void> {
   });
 }
 
-/** A `default` ServiceAccount in each namespace, as the service-account controller makes. */
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+const ROOT_CA_DESCRIPTION =
+  'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
+
+/**
+ * In each namespace: a `default` ServiceAccount (the service-account controller) and the
+ * `kube-root-ca.crt` ConfigMap with the cluster CA, put back when changed or deleted (the
+ * root-ca-cert-publisher).
+ */
 export function namespaceDefaultsController(ctx: ControllerContext): Controller {
+  const live = () => ctx.list('', 'namespaces').filter((n) => !n.metadata.deletionTimestamp).map((n) => n.metadata.name);
   return {
     name: 'serviceaccount',
-    keysFor: (e) => (e.type === 'put' && ctx.is(e, '', 'namespaces') && !e.object.metadata.deletionTimestamp ? [e.object.metadata.name] : []),
-    resync: () => ctx.list('', 'namespaces').filter((n) => !n.metadata.deletionTimestamp).map((n) => n.metadata.name),
+    keysFor: (e) => {
+      if (e.type === 'put' && ctx.is(e, '', 'namespaces') && !e.object.metadata.deletionTimestamp) return [e.object.metadata.name];
+      if (ctx.is(e, '', 'configmaps') && e.object.metadata.name === ROOT_CA_CONFIGMAP) return [e.object.metadata.namespace];
+      if (e.type === 'delete' && ctx.is(e, '', 'serviceaccounts') && e.object.metadata.name === 'default') return [e.object.metadata.namespace];
+      return [];
+    },
+    resync: live,
     async reconcile(namespace) {
       const ns = ctx.get('', 'namespaces', undefined, namespace);
       if (!ns || ns.metadata.deletionTimestamp) return;
-      if (ctx.get('', 'serviceaccounts', namespace, 'default')) return;
-      await ctx.api
-        .create(ctx.info('', 'serviceaccounts'), namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } })
-        .catch(benign);
+      if (!ctx.get('', 'serviceaccounts', namespace, 'default')) {
+        await ctx.api
+          .create(ctx.info('', 'serviceaccounts'), namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } })
+          .catch(benign);
+      }
+      const data = { 'ca.crt': ctx.options.caCert };
+      const cm = ctx.get('', 'configmaps', namespace, ROOT_CA_CONFIGMAP);
+      const info = ctx.info('', 'configmaps');
+      if (!cm) {
+        await ctx.api
+          .create(info, namespace, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA_CONFIGMAP, namespace, annotations: { 'kubernetes.io/description': ROOT_CA_DESCRIPTION } }, data })
+          .catch(benign);
+      } else if (JSON.stringify(cm.data ?? {}) !== JSON.stringify(data) && !cm.metadata.deletionTimestamp) {
+        await ctx.api.mutate(info, namespace, ROOT_CA_CONFIGMAP, (o) => ({ ...o, data })).catch(benign);
+      }
     },
   };
 }

@@ -11,6 +11,8 @@ import type { KubeObject, StoredObject } from '../storage.ts';
 export interface ControllerOptions {
   volumesDir?: string;
   nodes: string[];
+  /** PEM of the cluster CA, published in each namespace's kube-root-ca.crt ConfigMap. */
+  caCert: string;
 }
 
 export interface Controller {

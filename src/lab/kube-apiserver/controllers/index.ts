@@ -7,8 +7,10 @@ import { cronJobController, jobController } from './batch.ts';
 import { garbageCollector } from './gc.ts';
 import { kubelet } from './pods.ts';
 import { endpointsController } from './services.ts';
+import { clusterRoleAggregator } from './rbac.ts';
+import { tokenController } from './tokens.ts';
 import { provisioner, reclaimer } from './volumes.ts';
-import { daemonSetController, deploymentController, replicaSetController, statefulSetController } from './workloads.ts';
+import { daemonSetController, deploymentController, replicaSetController, replicationControllerController, statefulSetController } from './workloads.ts';
 
 export interface Controllers {
   stop(): Promise<void>;
@@ -23,6 +25,7 @@ export async function startControllers(api: ObjectApi, cache: Cache, options: Co
     namespaceDefaultsController(ctx),
     deploymentController(ctx),
     replicaSetController(ctx),
+    replicationControllerController(ctx),
     statefulSetController(ctx),
     daemonSetController(ctx),
     jobController(ctx),
@@ -31,6 +34,8 @@ export async function startControllers(api: ObjectApi, cache: Cache, options: Co
     endpointsController(ctx),
     provisioner(ctx),
     reclaimer(ctx),
+    clusterRoleAggregator(ctx),
+    tokenController(ctx),
   ];
   const queue = new WorkQueue(ctx);
   cache.on((e) => {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { now, randomSuffix } from '../objects.ts';
 import type { KubeObject } from '../storage.ts';
+import { pickNode } from './scheduler.ts';
 import { benign, controllerOf, type Controller, type ControllerContext, nsKey, splitKey } from './framework.ts';
 
 /** kube-controller-manager's hash of a pod template (fnv-32a, SafeEncodeString). */
@@ -65,6 +66,21 @@ export function podIsReady(p: KubeObject): boolean {
   return p.status?.phase === 'Running' && !p.metadata.deletionTimestamp;
 }
 
+/** The annotation a real lab kubelet puts on its Node (src/lab/kubelet/kubelet.ts). */
+const REAL_KUBELET = 'lab.lifeboat.dev/kubelet';
+
+async function markUnschedulable(ctx: ControllerContext, pod: KubeObject, message: string): Promise<void> {
+  const current = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
+  if (current?.message === message) return;
+  await ctx.api
+    .mutate(ctx.info('', 'pods'), pod.metadata.namespace, pod.metadata.name, (o) => ({
+      ...o,
+      status: { ...(o.status ?? {}), phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: now() }] },
+    }), { subresource: 'status' })
+    .catch(benign);
+}
+
+/** Binds pending pods to nodes (the scheduler) and, on nodes no real kubelet runs, reports them Running. */
 export function kubelet(ctx: ControllerContext): Controller {
   const pods = () => ctx.info('', 'pods');
   return {
@@ -75,13 +91,19 @@ export function kubelet(ctx: ControllerContext): Controller {
       const [ns, name] = splitKey(key);
       let pod = ctx.get('', 'pods', ns, name);
       if (!pod || pod.metadata.deletionTimestamp || (pod.status?.phase && pod.status.phase !== 'Pending')) return;
-      const nodes = ctx.list('', 'nodes').map((n) => n.metadata.name).sort();
+      const nodeObjects = ctx.list('', 'nodes');
+      const nodes = nodeObjects.map((n) => n.metadata.name).sort();
       if (!pod.spec?.nodeName) {
-        if (nodes.length === 0) return;
-        const node = nodes[parseInt(createHash('sha1').update(key).digest('hex').slice(0, 6), 16) % nodes.length];
-        pod = await ctx.api.mutate(pods(), ns, name, (o) => ({ ...o, spec: { ...o.spec, nodeName: node } })).catch(benign);
+        const choice = pickNode(pod, nodeObjects, ctx.list('', 'pods'), key);
+        if (!choice.node) {
+          if (choice.message) await markUnschedulable(ctx, pod, choice.message);
+          return;
+        }
+        pod = await ctx.api.mutate(pods(), ns, name, (o) => ({ ...o, spec: { ...o.spec, nodeName: choice.node } })).catch(benign);
         if (!pod) return;
       }
+      // A node a real kubelet runs (src/lab/kubelet) reports its pods itself.
+      if (nodeObjects.find((n) => n.metadata.name === pod!.spec.nodeName)?.metadata.annotations?.[REAL_KUBELET]) return;
       const owner = controllerOf(pod);
       const completes = owner?.kind === 'Job';
       const t = now();

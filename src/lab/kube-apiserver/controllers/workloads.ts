@@ -1,5 +1,5 @@
 /**
- * Deployment -> ReplicaSet (pod-template-hash) -> Pods; StatefulSet -> Pods and PVCs from
+ * Deployment -> ReplicaSet (pod-template-hash) -> Pods; ReplicationController -> Pods; StatefulSet -> Pods and PVCs from
  * volumeClaimTemplates; DaemonSet -> a Pod per Node. Rollouts are instant: the new ReplicaSet is
  * scaled up and the old ones to zero in one step.
  */
@@ -43,25 +43,26 @@ function conditions(available: boolean, t: string): Record<string, unknown>[] {
   ];
 }
 
-export function replicaSetController(ctx: ControllerContext): Controller {
+/** ReplicaSets (apps/v1) and ReplicationControllers (v1) keep `replicas` pods of their template. */
+function replicasController(ctx: ControllerContext, name: string, group: string, resource: string, kind: string, apiVersion: string): Controller {
   return {
-    name: 'replicaset',
-    keysFor: (e) => (ctx.is(e, 'apps', 'replicasets') ? [nsKey(e.object)] : ownerKeys(ctx, e, '', 'pods', 'ReplicaSet')),
-    resync: () => ctx.list('apps', 'replicasets').map(nsKey),
+    name,
+    keysFor: (e) => (ctx.is(e, group, resource) ? [nsKey(e.object)] : ownerKeys(ctx, e, '', 'pods', kind)),
+    resync: () => ctx.list(group, resource).map(nsKey),
     async reconcile(key) {
       const [ns, name] = splitKey(key);
-      const rs = ctx.get('apps', 'replicasets', ns, name);
+      const rs = ctx.get(group, resource, ns, name);
       if (!rs || rs.metadata.deletionTimestamp) return;
       const want = rs.spec?.replicas ?? 1;
       const pods = ownedPods(ctx, rs).filter(podIsActive);
       for (let i = pods.length; i < want; i++) {
-        await ctx.api.create(ctx.info('', 'pods'), ns, podFromTemplate(rs.spec?.template, ns!, podName(name), ownerRef({ ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' }))).catch(benign);
+        await ctx.api.create(ctx.info('', 'pods'), ns, podFromTemplate(rs.spec?.template, ns!, podName(name), ownerRef({ ...rs, apiVersion, kind }))).catch(benign);
       }
       const extra = pods.sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp))).slice(0, Math.max(0, pods.length - want));
       for (const p of extra) await ctx.api.delete(ctx.info('', 'pods'), ns, p.metadata.name).catch(benign);
       const current = ownedPods(ctx, rs).filter(podIsActive);
       const ready = current.filter(podIsReady).length;
-      await setStatus(ctx, 'apps', 'replicasets', rs, {
+      await setStatus(ctx, group, resource, rs, {
         replicas: current.length,
         fullyLabeledReplicas: current.length,
         readyReplicas: ready,
@@ -70,6 +71,14 @@ export function replicaSetController(ctx: ControllerContext): Controller {
       });
     },
   };
+}
+
+export function replicaSetController(ctx: ControllerContext): Controller {
+  return replicasController(ctx, 'replicaset', 'apps', 'replicasets', 'ReplicaSet', 'apps/v1');
+}
+
+export function replicationControllerController(ctx: ControllerContext): Controller {
+  return replicasController(ctx, 'replicationcontroller', '', 'replicationcontrollers', 'ReplicationController', 'v1');
 }
 
 export function deploymentController(ctx: ControllerContext): Controller {

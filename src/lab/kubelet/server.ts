@@ -1,0 +1,193 @@
+/**
+ * The kubelet's own server, which the lab's API server proxies pods/log and pods/exec to:
+ *   GET /containerLogs/NS/POD/CONTAINER?follow&previous&tailLines&timestamps
+ *   GET /exec/NS/POD/CONTAINER?command=...&stdin&stdout&stderr&tty (WebSocket, v4/v5.channel.k8s.io)
+ * Only callers with the lab's admin token (the API server) get in.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { acceptWebSocket } from './websocket.ts';
+
+export const STREAM_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 };
+
+export interface KubeletServerOptions {
+  node: string;
+  docker: Docker;
+  token: string;
+  port?: number;
+}
+
+function authorized(req: http.IncomingMessage, token: string): boolean {
+  const m = /^Bearer\s+(\S+)$/.exec(String(req.headers.authorization ?? ''));
+  return !!m && m[1]!.length === token.length && timingSafeEqual(Buffer.from(m[1]!), Buffer.from(token));
+}
+
+/** The node's Docker container for a pod's container: the newest attempt, or the one before (--previous). */
+export async function findContainer(docker: Docker, node: string, ns: string, pod: string, container: string, previous: boolean): Promise<Docker.ContainerInfo | undefined> {
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`lab.lifeboat.dev/node=${node}`, `io.kubernetes.pod.namespace=${ns}`, `io.kubernetes.pod.name=${pod}`, `io.kubernetes.container.name=${container}`] },
+  });
+  list.sort((a, b) => Number(b.Labels['io.kubernetes.container.restartCount']) - Number(a.Labels['io.kubernetes.container.restartCount']));
+  return list[previous ? 1 : 0];
+}
+
+/** Docker's multiplexed log/attach stream (8-byte frame headers) as plain bytes. */
+function demux(buffer: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(i + 4);
+    out.push(buffer.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(out);
+}
+
+function fail(res: http.ServerResponse, code: number, message: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(message);
+}
+
+async function logs(opts: KubeletServerOptions, req: http.IncomingMessage, res: http.ServerResponse, parts: string[], query: URLSearchParams): Promise<void> {
+  const [ns, pod, name] = parts;
+  const previous = query.get('previous') === 'true';
+  const found = await findContainer(opts.docker, opts.node, ns!, pod!, name!, previous);
+  if (!found) {
+    return fail(res, 400, previous ? `previous terminated container "${name}" in pod "${pod}" not found` : `container "${name}" in pod "${pod}" is waiting to start: ContainerCreating`);
+  }
+  const c = opts.docker.getContainer(found.Id);
+  const tty = (await c.inspect()).Config.Tty;
+  const tail = query.get('tailLines');
+  const since = query.get('sinceSeconds');
+  const base = { stdout: true, stderr: true, timestamps: query.get('timestamps') === 'true', ...(tail ? { tail: Number(tail) } : {}), ...(since ? { since: Math.floor(Date.now() / 1000) - Number(since) } : {}) };
+  res.writeHead(200, { 'Content-Type': 'text/plain' });
+  if (query.get('follow') === 'true' && !previous) {
+    const stream = (await c.logs({ ...base, follow: true })) as unknown as NodeJS.ReadableStream;
+    req.on('close', () => (stream as any).destroy?.());
+    if (tty) stream.pipe(res);
+    else {
+      const out = new PassThrough();
+      opts.docker.modem.demuxStream(stream, out, out);
+      out.pipe(res);
+      stream.on('end', () => out.end());
+    }
+    return;
+  }
+  const buffer = (await c.logs({ ...base, follow: false })) as unknown as Buffer;
+  res.end(tty ? buffer : demux(buffer));
+}
+
+function exitStatus(code: number, command: string[]): Buffer {
+  if (code === 0) return Buffer.from(JSON.stringify({ metadata: {}, status: 'Success' }));
+  return Buffer.from(JSON.stringify({
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  }));
+}
+
+async function exec(opts: KubeletServerOptions, req: http.IncomingMessage, socket: import('node:stream').Duplex, parts: string[], query: URLSearchParams): Promise<void> {
+  const [ns, pod, name] = parts;
+  const command = query.getAll('command');
+  const flag = (k: string) => ['1', 'true'].includes(query.get(k) ?? '');
+  const stdin = flag('stdin');
+  const tty = flag('tty');
+  const found = await findContainer(opts.docker, opts.node, ns!, pod!, name!, false);
+  if (!found || found.State !== 'running') {
+    const accepted = acceptWebSocket(req, socket, STREAM_PROTOCOLS);
+    accepted?.ws.send(Buffer.concat([Buffer.from([CHANNEL.error]), Buffer.from(JSON.stringify({ metadata: {}, status: 'Failure', message: `container ${name} is not running`, reason: 'BadRequest', code: 400 }))]));
+    accepted?.ws.close();
+    return;
+  }
+  // The exec is running before the upgrade is answered, so no stdin the client sends is lost.
+  const c = opts.docker.getContainer(found.Id);
+  const e = await c.exec({ Cmd: command, AttachStdin: stdin, AttachStdout: flag('stdout'), AttachStderr: flag('stderr'), Tty: tty });
+  const stream = (await e.start({ hijack: true, stdin, Tty: tty } as any)) as unknown as import('node:stream').Duplex;
+  const accepted = acceptWebSocket(req, socket, STREAM_PROTOCOLS);
+  if (!accepted) {
+    stream.destroy();
+    return;
+  }
+  const { ws, protocol } = accepted;
+  const send = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.from([channel]), data]));
+  ws.onMessage = (message) => {
+    const channel = message[0];
+    const data = message.subarray(1);
+    if (channel === CHANNEL.stdin && stdin) stream.write(data);
+    else if (channel === CHANNEL.resize) {
+      try {
+        const size = JSON.parse(data.toString('utf8'));
+        void e.resize({ h: size.Height, w: size.Width }).catch(() => undefined);
+      } catch {
+        /* not a size */
+      }
+    } else if (channel === CHANNEL.close && protocol === 'v5.channel.k8s.io' && data[0] === CHANNEL.stdin) stream.end();
+  };
+  ws.onClose = () => stream.destroy();
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (d: Buffer) => send(CHANNEL.stdout, d));
+  stderr.on('data', (d: Buffer) => send(CHANNEL.stderr, d));
+  if (tty) stream.on('data', (d: Buffer) => send(CHANNEL.stdout, d));
+  else opts.docker.modem.demuxStream(stream, stdout, stderr);
+  const ended = () =>
+    void (async () => {
+      let code = 0;
+      for (let i = 0; i < 50; i++) {
+        const info = await e.inspect();
+        if (!info.Running) {
+          code = info.ExitCode ?? 0;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      send(CHANNEL.error, exitStatus(code, command));
+      ws.close();
+    })().catch(() => ws.close());
+  let done = false;
+  const once = () => {
+    if (!done) {
+      done = true;
+      ended();
+    }
+  };
+  stream.on('end', once);
+  stream.on('close', once);
+}
+
+export async function startKubeletServer(opts: KubeletServerOptions): Promise<{ port: number; close(): Promise<void> }> {
+  const route = (req: http.IncomingMessage) => {
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    return { kind: parts[0], parts: parts.slice(1), query: url.searchParams };
+  };
+  const server = http.createServer((req, res) => {
+    if (!authorized(req, opts.token)) return fail(res, 401, 'Unauthorized');
+    const { kind, parts, query } = route(req);
+    if (kind === 'healthz') return fail(res, 200, 'ok');
+    if (kind !== 'containerLogs' || parts.length !== 3) return fail(res, 404, '404 page not found');
+    logs(opts, req, res, parts, query).catch((e) => (res.headersSent ? res.destroy() : fail(res, 500, (e as Error).message)));
+  });
+  server.on('upgrade', (req, socket) => {
+    if (!authorized(req, opts.token)) return void socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+    const { kind, parts, query } = route(req);
+    if (kind !== 'exec' || parts.length !== 3) return void socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    exec(opts, req, socket, parts, query).catch(() => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,285 @@
+// One lab of three nodes for this file, each node with its kubelet running pods on the lab's
+// dockerd; checked the way a user checks a cluster: kubectl, and Docker itself.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { PassThrough, Writable } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusybox } from '../../src/lab/fixtures.ts';
+import { labStatus, startLab, type Lab } from '../../src/lab/lab.ts';
+import { processesNaming } from '../../src/lab/process.ts';
+
+const run = promisify(execFile);
+const IMAGE = 'lab/busybox:1';
+let lab: Lab;
+let docker: Docker;
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run('kubectl', args, { env: { ...process.env, KUBECONFIG: lab.kubeconfig }, maxBuffer: 16 << 20 });
+  return stdout;
+}
+
+async function apply(object: unknown): Promise<void> {
+  const file = path.join(lab.dir, `apply-${Math.random().toString(36).slice(2)}.json`);
+  fs.writeFileSync(file, JSON.stringify(object));
+  await kubectl('apply', '-f', file);
+}
+
+const pod = async (ns: string, name: string) => JSON.parse(await kubectl('get', 'pod', '-n', ns, name, '-o', 'json'));
+
+/** Waits for `check` to give a value, retrying every 250 ms until a generous deadline. */
+async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const podSpec = (name: string, spec: Record<string, unknown>, ns = 'default') => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { terminationGracePeriodSeconds: 5, ...spec } });
+
+beforeAll(async () => {
+  lab = await startLab({ owner: process.pid, services: ['kube-apiserver', 'dockerd'], nodes: 3 });
+  docker = new Docker({ socketPath: lab.services.dockerd!.extra!.socket });
+  await importBusybox(docker, fs.mkdtempSync(path.join(os.tmpdir(), 'kubelet-test-')), IMAGE);
+}, 120_000);
+
+afterAll(async () => {
+  const dir = lab?.dir;
+  const report = await lab?.stop();
+  expect(report?.openPorts).toEqual([]);
+  if (dir) expect(processesNaming(dir)).toEqual([]);
+});
+
+describe('the lab kubelets', () => {
+  it('register their Nodes with capacity and Ready, and renew a Lease each', async () => {
+    const status = await labStatus(lab.dir);
+    expect(status!.filter((s) => s.name.startsWith('kubelet-')).map((s) => [s.name, s.healthy])).toEqual([
+      ['kubelet-lab-node-1', true],
+      ['kubelet-lab-node-2', true],
+      ['kubelet-lab-node-3', true],
+    ]);
+    const nodes = JSON.parse(await kubectl('get', 'nodes', '-o', 'json')).items;
+    expect(nodes.map((n: any) => n.metadata.name)).toEqual(['lab-node-1', 'lab-node-2', 'lab-node-3']);
+    for (const n of nodes) {
+      expect(Number(n.status.capacity.cpu)).toBe(os.cpus().length);
+      expect(n.status.conditions.find((c: any) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'KubeletReady' });
+      expect(n.metadata.labels['kubernetes.io/hostname']).toBe(n.metadata.name);
+    }
+    const leases = JSON.parse(await kubectl('get', 'leases', '-n', 'kube-node-lease', '-o', 'json')).items;
+    expect(leases.map((l: any) => [l.metadata.name, l.spec.holderIdentity])).toEqual([
+      ['lab-node-1', 'lab-node-1'],
+      ['lab-node-2', 'lab-node-2'],
+      ['lab-node-3', 'lab-node-3'],
+    ]);
+  });
+
+  it('runs a pod as containers: init container, command, args, env from values, ConfigMap, Secret and the downward API, workingDir, emptyDir', async () => {
+    await apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { mode: 'fast', 'app.conf': 'level=3\n' } });
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, stringData: { password: 's3cret' } });
+    await apply(podSpec('envpod', {
+      nodeSelector: { 'kubernetes.io/hostname': 'lab-node-2' },
+      volumes: [{ name: 'work', emptyDir: {} }, { name: 'conf', configMap: { name: 'settings' } }, { name: 'sec', secret: { secretName: 'creds' } }],
+      initContainers: [{ name: 'prepare', image: IMAGE, command: ['sh', '-c', 'echo prepared > /work/init.txt'], volumeMounts: [{ name: 'work', mountPath: '/work' }] }],
+      containers: [{
+        name: 'main',
+        image: IMAGE,
+        workingDir: '/work',
+        command: ['sh', '-c'],
+        args: ['echo "$(GREETING) mode=$MODE pw=$PASSWORD pod=$POD_NAME node=$NODE ns=$NS dir=$(pwd) init=$(cat init.txt) conf=$(cat /conf/app.conf) sec=$(cat /sec/password)"; sleep 3600'],
+        env: [
+          { name: 'GREETING', value: 'hello' },
+          { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } },
+          { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+          { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        ],
+        volumeMounts: [{ name: 'work', mountPath: '/work' }, { name: 'conf', mountPath: '/conf' }, { name: 'sec', mountPath: '/sec', readOnly: true }],
+      }],
+    }));
+    const wide = await until('envpod Running', async () => {
+      const out = await kubectl('get', 'pods', '-o', 'wide', '--no-headers');
+      return /^envpod\s+1\/1\s+Running\s+0\s+\S+\s+127\.0\.0\.1\s+lab-node-2\s/m.test(out) && out;
+    });
+    expect(wide).toMatch(/envpod/);
+    const p = await pod('default', 'envpod');
+    expect(p.status.initContainerStatuses[0]).toMatchObject({ name: 'prepare', ready: true, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
+    expect(p.status.containerStatuses[0]).toMatchObject({ name: 'main', ready: true, started: true, restartCount: 0 });
+    const id = String(p.status.containerStatuses[0].containerID).replace('docker://', '');
+    const c = await docker.getContainer(id).inspect();
+    expect(c.HostConfig.NetworkMode).toBe('host');
+    const logs = await until('the output', async () => {
+      const text = (await docker.getContainer(id).logs({ stdout: true, stderr: true })).toString('utf8');
+      return text.includes('sec=') && text;
+    });
+    expect(logs).toContain('hello mode=fast pw=s3cret pod=envpod node=lab-node-2 ns=default dir=/work init=prepared conf=level=3 sec=s3cret');
+  });
+
+  it('reports exit codes, restarts by restartPolicy with back-off, and counts the restarts', async () => {
+    await apply(podSpec('once', { restartPolicy: 'Never', containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'echo bye; exit 3'] }] }));
+    await apply(podSpec('done', { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: IMAGE, command: ['true'] }] }));
+    await apply(podSpec('crashy', { restartPolicy: 'Always', containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'exit 7'] }] }));
+    const once = await until('once Failed', async () => ((await pod('default', 'once')).status?.phase === 'Failed' ? pod('default', 'once') : undefined));
+    expect(once.status.containerStatuses[0]).toMatchObject({ restartCount: 0, ready: false, state: { terminated: { exitCode: 3, reason: 'Error' } } });
+    const done = await until('done Succeeded', async () => ((await pod('default', 'done')).status?.phase === 'Succeeded' ? pod('default', 'done') : undefined));
+    expect(done.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    const crashy = await until('crashy in back-off', async () => {
+      const p = await pod('default', 'crashy');
+      const s = p.status?.containerStatuses?.[0];
+      return s?.restartCount >= 1 && s.state.waiting?.reason === 'CrashLoopBackOff' && p;
+    });
+    expect(crashy.status.phase).toBe('Running');
+    expect(crashy.status.containerStatuses[0].lastState.terminated.exitCode).toBe(7);
+    expect(await kubectl('get', 'pod', 'crashy', '--no-headers')).toMatch(/crashy\s+0\/1\s+CrashLoopBackOff\s+[1-9]/);
+  });
+
+  it('schedules by nodeSelector and taints, and leaves a pod no node fits Pending with the scheduler\'s reason', async () => {
+    await kubectl('taint', 'nodes', 'lab-node-3', 'dedicated=db:NoSchedule');
+    await apply(podSpec('tolerant', { nodeSelector: { 'kubernetes.io/hostname': 'lab-node-3' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }], containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] }));
+    await apply(podSpec('intolerant', { nodeSelector: { 'kubernetes.io/hostname': 'lab-node-3' }, containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] }));
+    const tolerant = await until('tolerant Running', async () => ((await pod('default', 'tolerant')).status?.phase === 'Running' ? pod('default', 'tolerant') : undefined));
+    expect(tolerant.spec.nodeName).toBe('lab-node-3');
+    const intolerant = await until('intolerant unschedulable', async () => {
+      const p = await pod('default', 'intolerant');
+      return p.status?.conditions?.find((c: any) => c.type === 'PodScheduled' && c.status === 'False') && p;
+    });
+    expect(intolerant.spec.nodeName).toBeUndefined();
+    expect(intolerant.status.conditions[0].message).toBe("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
+    await kubectl('taint', 'nodes', 'lab-node-3', 'dedicated-');
+    await kubectl('delete', 'pod', 'intolerant', 'tolerant', '--wait=false');
+  });
+
+  it('runs one DaemonSet pod a node, and a deleted one comes back', async () => {
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'agent', image: IMAGE, command: ['sleep', '3600'] }] } } },
+    });
+    const running = async () => JSON.parse(await kubectl('get', 'pods', '-l', 'app=agent', '-o', 'json')).items.filter((p: any) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready);
+    const first = await until('three agents', async () => ((await running()).length === 3 ? running() : undefined));
+    expect(first.map((p: any) => p.spec.nodeName).sort()).toEqual(['lab-node-1', 'lab-node-2', 'lab-node-3']);
+    const victim = first.find((p: any) => p.spec.nodeName === 'lab-node-1');
+    await kubectl('delete', 'pod', victim.metadata.name);
+    const again = await until('the agent back on lab-node-1', async () => {
+      const pods = await running();
+      return pods.length === 3 && !pods.some((p: any) => p.metadata.name === victim.metadata.name) && pods;
+    });
+    expect(again.map((p: any) => p.spec.nodeName).sort()).toEqual(['lab-node-1', 'lab-node-2', 'lab-node-3']);
+    const victimContainer = String(victim.status.containerStatuses[0].containerID).replace('docker://', '');
+    await until('the old container removed', async () => !(await docker.listContainers({ all: true })).some((c) => c.Id === victimContainer));
+  });
+
+  it('stops a deleted pod gracefully (SIGTERM, then its grace period) and keeps hostPath files under the node\'s own root', async () => {
+    await apply(podSpec('graceful', {
+      nodeSelector: { 'kubernetes.io/hostname': 'lab-node-1' },
+      volumes: [{ name: 'host', hostPath: { path: '/var/lib/graceful', type: 'DirectoryOrCreate' } }],
+      containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'trap "echo terminated > /host/signal; exit 0" TERM; echo up > /host/up; while true; do sleep 1; done'], volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
+    }));
+    const root = lab.services['kubelet-lab-node-1']!.extra!.root;
+    const folder = path.join(root, 'host', 'var', 'lib', 'graceful');
+    await until('the pod up', async () => fs.existsSync(path.join(folder, 'up')));
+    await kubectl('delete', 'pod', 'graceful');
+    await until('the TERM handled', async () => fs.existsSync(path.join(folder, 'signal')));
+    expect(fs.readFileSync(path.join(folder, 'signal'), 'utf8')).toBe('terminated\n');
+    expect(fs.existsSync(path.join(lab.services['kubelet-lab-node-2']!.extra!.root, 'host', 'var', 'lib', 'graceful'))).toBe(false);
+  });
+
+  it('mounts a claim through its bound PV, so what the pod writes lands in the PV\'s folder', async () => {
+    await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    await apply(podSpec('writer', {
+      restartPolicy: 'Never',
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+      containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'echo order-1 > /data/orders.txt'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+    }));
+    await until('writer Succeeded', async () => (await pod('default', 'writer')).status?.phase === 'Succeeded');
+    const claim = JSON.parse(await kubectl('get', 'pvc', 'data', '-o', 'json'));
+    const pv = JSON.parse(await kubectl('get', 'pv', claim.spec.volumeName, '-o', 'json'));
+    expect(fs.readFileSync(path.join(pv.spec.hostPath.path, 'orders.txt'), 'utf8')).toBe('order-1\n');
+  });
+
+  it('serves kubectl logs (plain, --previous and -f) and kubectl exec (output, exit code, stdin) through the API server', async () => {
+    expect(await kubectl('logs', 'envpod')).toContain('hello mode=fast');
+    await apply(podSpec('counter', {
+      volumes: [{ name: 'd', emptyDir: {} }],
+      containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'n=$(cat /d/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /d/n; echo "attempt $n"; exit 1'], volumeMounts: [{ name: 'd', mountPath: '/d' }] }],
+    }));
+    await until('the second attempt', async () => (await kubectl('logs', 'counter')).includes('attempt 2'));
+    expect(await kubectl('logs', 'counter', '--previous')).toBe('attempt 1\n');
+    await expect(kubectl('logs', 'envpod', '--previous')).rejects.toThrow(/previous terminated container "main" in pod "envpod" not found/);
+
+    await apply(podSpec('ticker', { containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done'] }] }));
+    await until('ticker Running', async () => (await pod('default', 'ticker')).status?.phase === 'Running');
+    const follow = spawn('kubectl', ['logs', '-f', 'ticker'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+    let followed = '';
+    follow.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    await until('followed lines', async () => followed.includes('tick 5'));
+    follow.kill();
+
+    const failing = await run('kubectl', ['exec', 'envpod', '--', 'sh', '-c', 'echo hi; exit 3'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } }).catch((e) => e);
+    expect(failing.stdout).toBe('hi\n');
+    expect(failing.code).toBe(3);
+    expect(await kubectl('exec', 'envpod', '--', 'sh', '-c', 'echo $GREETING; cat /work/init.txt')).toBe('hello\nprepared\n');
+    const piped = await new Promise<string>((resolve, reject) => {
+      const child = spawn('kubectl', ['exec', '-i', 'envpod', '--', 'sh', '-c', 'wc -l'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+      child.stdin.end('one\ntwo\nthree\n');
+    });
+    expect(piped.trim()).toBe('3');
+  });
+
+  it('serves @kubernetes/client-node\'s Exec (with the exit status) and Log', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(lab.kubeconfig);
+    let out = '';
+    const stdout = new Writable({ write: (chunk, _enc, cb) => ((out += chunk.toString()), cb()) });
+    const status = await new Promise<any>((resolve, reject) => {
+      new k8s.Exec(kc).exec('default', 'envpod', 'main', ['sh', '-c', 'echo from-client; exit 4'], stdout, null, null, false, resolve).catch(reject);
+    });
+    expect(status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '4' }] } });
+    await until('the output', async () => out === 'from-client\n');
+    const logs = new PassThrough();
+    let text = '';
+    logs.on('data', (d: Buffer) => (text += d.toString()));
+    await new k8s.Log(kc).log('default', 'envpod', 'main', logs, { follow: false });
+    await until('the log', async () => text.includes('hello mode=fast'));
+  });
+
+  it('gives a pod its ServiceAccount\'s token, which the API server accepts with RBAC: what its Role allows is listed, the rest is 403', async () => {
+    await kubectl('create', 'namespace', 'team');
+    await kubectl('create', 'serviceaccount', 'reader', '-n', 'team');
+    await kubectl('create', 'role', 'configmap-reader', '-n', 'team', '--verb=get,list', '--resource=configmaps');
+    await kubectl('create', 'rolebinding', 'reader-reads', '-n', 'team', '--role=configmap-reader', '--serviceaccount=team:reader');
+    await apply(podSpec('caller', { serviceAccountName: 'reader', containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] }, 'team'));
+    await until('caller Running', async () => (await pod('team', 'caller')).status?.phase === 'Running');
+    // The token as the pod has it mounted (busybox's wget cannot do TLS with the lab's ECDSA
+    // certificate, so the call itself is made with kubectl, with nothing but that token).
+    expect(await kubectl('exec', '-n', 'team', 'caller', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo $KUBERNETES_SERVICE_HOST')).toBe('team\n127.0.0.1\n');
+    expect(await kubectl('exec', '-n', 'team', 'caller', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt')).toContain('BEGIN CERTIFICATE');
+    const token = (await kubectl('exec', '-n', 'team', 'caller', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token')).trim();
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ sub: 'system:serviceaccount:team:reader', 'kubernetes.io': { namespace: 'team', pod: { name: 'caller' } } });
+    const asPod = (...args: string[]) => run('kubectl', ['--server', lab.services['kube-apiserver']!.address, '--certificate-authority', lab.services['kube-apiserver']!.extra!.caCert, '--token', token, ...args], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
+    expect((await asPod('get', 'configmaps', '-n', 'team', '-o', 'name')).stdout).toContain('configmap/kube-root-ca.crt');
+    const denied = await asPod('get', 'secrets', '-n', 'team').catch((e) => e);
+    expect(denied.stderr).toContain('Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:team:reader" cannot list resource "secrets" in API group "" in the namespace "team"');
+    const forged = `${token.split('.').slice(0, 1).join('')}.${Buffer.from(JSON.stringify({ sub: 'system:serviceaccount:kube-system:admin', exp: 9999999999 })).toString('base64url')}.${token.split('.')[2]}`;
+    const tampered = await asPod('get', 'configmaps', '-n', 'team', '--token', forged).catch((e) => e);
+    expect(tampered.stderr).toMatch(/Unauthorized/);
+  });
+});

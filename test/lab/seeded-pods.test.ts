@@ -1,0 +1,95 @@
+// The seeded lab with its kubelet: the seeded workloads run as containers on lab-node-1, and
+// what they write shows up where lifeboat looks (Docker's diff, the PV folder).
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLab, type Lab } from '../../src/lab/lab.ts';
+import { processesNaming } from '../../src/lab/process.ts';
+import { seedKubernetes } from '../../src/lab/seed/kubernetes.ts';
+import { seedServices } from '../../src/lab/seed/services.ts';
+import { lifeboat } from './helpers.ts';
+
+const run = promisify(execFile);
+let lab: Lab;
+
+const kubectl = async (...args: string[]) => (await run('kubectl', args, { env: { ...process.env, KUBECONFIG: lab.kubeconfig }, maxBuffer: 16 << 20 })).stdout;
+
+async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+beforeAll(async () => {
+  lab = await startLab({ owner: process.pid, services: ['kube-apiserver', 'dockerd', 'registry'], nodes: 1 });
+  const seeded = await seedServices(lab.services);
+  await seedKubernetes(lab.kubeconfig, lab.dir, { registry: seeded.registry });
+}, 180_000);
+
+afterAll(async () => {
+  if (!lab) return;
+  const dir = lab.dir;
+  const report = await lab.stop();
+  // Nothing had to be killed after the services stopped: no container, no process, no port.
+  expect(report.stragglers).toEqual([]);
+  expect(report.openPorts).toEqual([]);
+  expect(processesNaming(dir)).toEqual([]);
+});
+
+describe('the seeded lab with a kubelet', () => {
+  it('runs the seeded pods: kubectl get pods -o wide shows them Running and ready on lab-node-1', async () => {
+    const rows = await until('every seeded pod Running', async () => {
+      const lines = (await kubectl('get', 'pods', '-n', 'shop', '-o', 'wide', '--no-headers')).trim().split('\n');
+      return lines.length === 6 && lines.every((l) => /^\S+\s+1\/1\s+Running\s+0\s+\S+\s+127\.0\.0\.1\s+lab-node-1\s/.test(l)) && lines;
+    });
+    expect(rows.map((l) => l.split(/\s+/)[0]!.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')).sort()).toEqual(['api', 'api', 'debug-shell', 'frontend', 'frontend', 'postgres-0']);
+  });
+
+  it('answers kubectl logs and kubectl exec with the output and the exit code', async () => {
+    expect(await kubectl('logs', '-n', 'shop', 'postgres-0')).toBe('database system is ready to accept connections\n');
+    expect(await kubectl('logs', '-n', 'shop', 'deployment/api')).toBe('shop-api ready (LOG_LEVEL=info)\n');
+    const failed = await run('kubectl', ['exec', '-n', 'shop', 'debug-shell', '--', 'sh', '-c', 'echo hi; exit 3'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } }).catch((e) => e);
+    expect(failed.stdout).toBe('hi\n');
+    expect(failed.code).toBe(3);
+  });
+
+  it('completes a Job made from the seeded CronJob', async () => {
+    await kubectl('create', 'job', '--from=cronjob/nightly-report', 'report-now', '-n', 'shop');
+    await until('the Job to complete', async () => JSON.parse(await kubectl('get', 'job', 'report-now', '-n', 'shop', '-o', 'json')).status?.succeeded === 1);
+    expect(await kubectl('logs', '-n', 'shop', 'job/report-now')).toBe('nightly report --since 24h: done\n');
+  });
+
+  it('has lifeboat flag the API container\'s writable layer (Docker\'s diff) and list the PV the database writes into', async () => {
+    const claim = JSON.parse(await kubectl('get', 'pvc', 'data-postgres-0', '-n', 'shop', '-o', 'json'));
+    const pv = JSON.parse(await kubectl('get', 'pv', claim.spec.volumeName, '-o', 'json'));
+    const wal = path.join(pv.spec.hostPath.path, 'pg_wal', '000000010000000000000001');
+    await until('the WAL file', async () => fs.existsSync(wal));
+    expect(fs.readFileSync(wal, 'utf8')).toMatch(/^checkpoint \d{4}-\d\d-\d\dT/);
+
+    const inventory = await lifeboat(['inventory', '--json', '--config', lab.configFile]);
+    expect(inventory.code).toBe(0);
+    const items = JSON.parse(inventory.stdout).items as { kind: string; name: string; verdict: string; reason: string }[];
+    const apiContainers = items.filter((i) => i.kind === 'Container' && i.name.startsWith('k8s_api_api-'));
+    expect(apiContainers).toHaveLength(2);
+    for (const c of apiContainers) {
+      expect(c.verdict).toBe('at-risk');
+      expect(c.reason).toContain('/var/cache/shop-api/sessions.db');
+    }
+    const frontend = items.filter((i) => i.kind === 'Container' && i.name.startsWith('k8s_frontend_'));
+    expect(frontend.map((i) => i.verdict)).toEqual(['skippable', 'skippable']);
+    const postgres = items.find((i) => i.kind === 'Container' && i.name.startsWith('k8s_postgres_postgres-0_'));
+    expect(postgres?.verdict).toBe('skippable'); // its writes are in the claimed volume, not its layer
+    expect(items.find((i) => i.kind === 'PV data' && i.name === pv.metadata.name)).toBeDefined();
+  });
+});
