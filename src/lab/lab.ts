@@ -287,6 +287,9 @@ export async function stopLab(dir: string, defs: ServiceDef[] = LAB_SERVICES): P
       report.stopped.push(s.name);
     }),
   );
+  // They stop at once; the report names them in the lab's order, not in the order they finished.
+  const order = state.services.map((s) => s.name);
+  report.stopped.sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const outside = [...new Set([...state.services.flatMap((s) => s.outside ?? []), ...defs.map((d) => outsideDir(dir, d.name))])];
   for (const d of [dir, ...outside]) report.stragglers.push(...killStragglers(d));
   report.stragglers.push(...sweepContainerCgroups(cgroupParentOf(dir)));
