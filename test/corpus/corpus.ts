@@ -357,15 +357,5 @@ export function lastAppliedBytes(object: unknown): number {
   return Buffer.byteLength(json) + 5 * (json.match(/[<>&]/g)?.length ?? 0);
 }
 
-/** Kubernetes' order of API versions (v1 > v1beta2 > v1beta1 > v1alpha1 > others): highest first. */
-export function compareKubeVersions(a: string, b: string): number {
-  const rank = (v: string): [number, number, number, string] => {
-    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
-    if (!m) return [0, 0, 0, v];
-    return [m[2] === undefined ? 3 : m[2] === 'beta' ? 2 : 1, Number(m[1]), Number(m[3] ?? 0), ''];
-  };
-  const [ra, rb] = [rank(a), rank(b)];
-  if (ra[0] === 0 && rb[0] === 0) return a.localeCompare(b);
-  for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return (rb[i] as number) - (ra[i] as number);
-  return 0;
-}
+/** Kubernetes' order of API versions, highest first: the engine's own, so the corpus and lifeboat never disagree. */
+export { compareKubeVersions } from '../../src/engine/kube/discovery.ts';

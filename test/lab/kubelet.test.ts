@@ -10,6 +10,7 @@ import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './helpers.ts';
 import { importBusybox } from '../../src/lab/fixtures.ts';
 import { labStatus, startLab, type Lab } from '../../src/lab/lab.ts';
 import { processesNaming } from '../../src/lab/process.ts';
@@ -32,21 +33,6 @@ async function apply(object: unknown): Promise<void> {
 
 const pod = async (ns: string, name: string) => JSON.parse(await kubectl('get', 'pod', '-n', ns, name, '-o', 'json'));
 
-/** Waits for `check` to give a value, retrying every 250 ms until a generous deadline. */
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const podSpec = (name: string, spec: Record<string, unknown>, ns = 'default') => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { terminationGracePeriodSeconds: 5, ...spec } });
 

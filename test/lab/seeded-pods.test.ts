@@ -9,27 +9,13 @@ import { startLab, type Lab } from '../../src/lab/lab.ts';
 import { processesNaming } from '../../src/lab/process.ts';
 import { seedKubernetes } from '../../src/lab/seed/kubernetes.ts';
 import { seedServices } from '../../src/lab/seed/services.ts';
-import { lifeboat } from './helpers.ts';
+import { lifeboat, until } from './helpers.ts';
 
 const run = promisify(execFile);
 let lab: Lab;
 
 const kubectl = async (...args: string[]) => (await run('kubectl', args, { env: { ...process.env, KUBECONFIG: lab.kubeconfig }, maxBuffer: 16 << 20 })).stdout;
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 beforeAll(async () => {
   lab = await startLab({ owner: process.pid, services: ['kube-apiserver', 'dockerd', 'registry'], nodes: 1 });
