@@ -1,5 +1,5 @@
-// The local lab: real etcd, dockerd, a registry, Prometheus and PostgreSQL (and, later, the
-// project's Kubernetes API server), each on a free loopback port in its own folder of the lab.
+// The local lab: real etcd, dockerd, a registry, Prometheus, PostgreSQL, an S3 server and the
+// project's Kubernetes API server, each on a free loopback port in its own folder of the lab.
 // `lifeboat lab up|down|status|env` and the tests both go through here.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -18,13 +18,14 @@ import { kubeApiserverService } from './services/kube-apiserver.ts';
 import { postgresService } from './services/postgres.ts';
 import { prometheusService } from './services/prometheus.ts';
 import { registryService } from './services/registry.ts';
+import { LAB_S3_CREDENTIALS, s3Service } from './services/s3.ts';
 
 /**
  * Every lab service, in start order; a service starts as soon as the services it `needs` are up,
  * the others in parallel. The Kubernetes API server joins here as
  * `{ name: 'kube-apiserver', needs: ['etcd'], ... }`, writing the kubeconfig at `lab.kubeconfig`.
  */
-export const LAB_SERVICES: ServiceDef[] = [etcdService, kubeApiserverService, dockerdService, registryService, prometheusService, postgresService];
+export const LAB_SERVICES: ServiceDef[] = [etcdService, kubeApiserverService, dockerdService, registryService, prometheusService, postgresService, s3Service];
 
 export const STATE_FILE = 'state.json';
 export const CONFIG_FILE = 'lifeboat.yaml';
@@ -337,6 +338,12 @@ export function labEnv(state: LabState): Record<string, string> {
     env.PGPORT = String(pg.port);
     env.PGUSER = pg.extra?.user ?? 'postgres';
     env.PGDATABASE = pg.extra?.database ?? 'postgres';
+  }
+  const s3 = svc('s3');
+  if (s3) {
+    env.AWS_ENDPOINT_URL_S3 = s3.address;
+    env.AWS_ACCESS_KEY_ID = LAB_S3_CREDENTIALS.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = LAB_S3_CREDENTIALS.secretAccessKey;
   }
   if (state.complete) env.LIFEBOAT_CONFIG = state.config;
   return env;

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('the lab', () => {
-  it('starts six healthy services (five and the API server), each in its own folder with its log', async () => {
+  it('starts seven healthy services (six and the API server), each in its own folder with its log', async () => {
     const status = await labStatus(lab.dir);
     expect(status!.map((s) => [s.name, s.healthy])).toEqual([
       ['etcd', true],
@@ -32,6 +32,7 @@ describe('the lab', () => {
       ['registry', true],
       ['prometheus', true],
       ['postgres', true],
+      ['s3', true],
     ]);
     for (const s of Object.values(lab.services)) {
       expect(s.dir).toBe(path.join(lab.dir, s.name));
@@ -128,5 +129,23 @@ describe('postgres', () => {
     expect(stdout.trim().split('\n').pop()).toBe('6');
     const who = await run('psql', ['-tA', '-c', 'select current_database(), current_user'], { env });
     expect(who.stdout.trim()).toBe('lab|postgres');
+  });
+});
+
+describe('s3', () => {
+  it('keeps an object put through the S3 API in its buckets, and refuses an unknown access key', async () => {
+    const { S3Client, PutObjectCommand, GetObjectCommand, ListBucketsCommand } = await import('@aws-sdk/client-s3');
+    const endpoint = lab.env.AWS_ENDPOINT_URL_S3!;
+    expect(endpoint).toBe(lab.services.s3!.address);
+    const client = (accessKeyId: string) =>
+      new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey: lab.env.AWS_SECRET_ACCESS_KEY! } });
+    const s3 = client(lab.env.AWS_ACCESS_KEY_ID!);
+    const buckets = await s3.send(new ListBucketsCommand({}));
+    expect(buckets.Buckets?.map((b) => b.Name).sort()).toEqual(['app-data', 'lifeboat']);
+    await s3.send(new PutObjectCommand({ Bucket: 'app-data', Key: 'dir/hello.txt', Body: 'hello', ContentType: 'text/plain', Metadata: { owner: 'lab' } }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'app-data', Key: 'dir/hello.txt' }));
+    expect(await got.Body!.transformToString()).toBe('hello');
+    expect(got.Metadata).toEqual({ owner: 'lab' });
+    await expect(client('wrong').send(new ListBucketsCommand({}))).rejects.toThrow(/access key/i);
   });
 });

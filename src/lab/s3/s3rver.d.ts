@@ -1,4 +1,4 @@
-// s3rver ships no types; the part the S3 test uses.
+// s3rver ships no types; the part the lab uses.
 declare module 's3rver' {
   import type { AddressInfo } from 'node:net';
   export default class S3rver {
