@@ -2,6 +2,7 @@
 // dockerd; checked the way a user checks a cluster: kubectl, and Docker itself.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +30,14 @@ async function apply(object: unknown): Promise<void> {
   const file = path.join(lab.dir, `apply-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(file, JSON.stringify(object));
   await kubectl('apply', '-f', file);
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 const pod = async (ns: string, name: string) => JSON.parse(await kubectl('get', 'pod', '-n', ns, name, '-o', 'json'));
@@ -130,6 +139,68 @@ describe('the lab kubelets', () => {
     expect(crashy.status.phase).toBe('Running');
     expect(crashy.status.containerStatuses[0].lastState.terminated.exitCode).toBe(7);
     expect(await kubectl('get', 'pod', 'crashy', '--no-headers')).toMatch(/crashy\s+0\/1\s+CrashLoopBackOff\s+[1-9]/);
+  });
+
+  it('follows probes: readiness (exec) flips Ready and containerStatuses[].ready, and with them the Service\'s Endpoints; a failed liveness probe (httpGet) restarts the container once its startup probe (TCP) passed', async () => {
+    const port = await freePort();
+    await apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'probed', namespace: 'default' }, spec: { selector: { app: 'probed' }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } });
+    await apply({
+      ...podSpec('probed', {
+        containers: [{
+          name: 'web',
+          image: IMAGE,
+          command: ['sh', '-c', `mkdir -p /www && echo ok > /www/healthz && sleep 1 && exec busybox httpd -f -p 127.0.0.1:${port} -h /www`],
+          ports: [{ name: 'http', containerPort: port }],
+          startupProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1, failureThreshold: 120 },
+          livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 10 },
+          readinessProbe: { exec: { command: ['sh', '-c', 'test -f /tmp/ready'] }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 10 },
+        }],
+      }),
+      metadata: { name: 'probed', namespace: 'default', labels: { app: 'probed' } },
+    });
+    const endpoints = async () => JSON.parse(await kubectl('get', 'endpoints', 'probed', '-o', 'json')).subsets?.[0] ?? {};
+    const readyCondition = (p: any) => p.status.conditions.find((c: any) => c.type === 'Ready');
+    const unready = await until('probed Running and started, not ready', async () => {
+      const p = await pod('default', 'probed');
+      return p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.started === true && p;
+    });
+    expect(unready.status.containerStatuses[0].ready).toBe(false);
+    expect(readyCondition(unready)).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [web]' });
+    expect(await kubectl('get', 'pod', 'probed', '--no-headers')).toMatch(/^probed\s+0\/1\s+Running\s/);
+    const notReady = await until('the pod in notReadyAddresses', async () => {
+      const s = await endpoints();
+      return s.notReadyAddresses?.[0]?.targetRef?.name === 'probed' && s;
+    });
+    expect(notReady.addresses).toBeUndefined();
+    expect(notReady.ports).toEqual([{ name: 'web', port, protocol: 'TCP' }]);
+
+    await kubectl('exec', 'probed', '--', 'touch', '/tmp/ready');
+    const ready = await until('probed ready', async () => {
+      const p = await pod('default', 'probed');
+      return p.status.containerStatuses[0].ready === true && readyCondition(p).status === 'True' && p;
+    });
+    expect(ready.status.containerStatuses[0].restartCount).toBe(0);
+    const serving = await until('the pod in addresses', async () => {
+      const s = await endpoints();
+      return s.addresses?.[0]?.targetRef?.name === 'probed' && s;
+    });
+    expect(serving.notReadyAddresses).toBeUndefined();
+    const slice = JSON.parse(await kubectl('get', 'endpointslices', '-l', 'kubernetes.io/service-name=probed', '-o', 'json')).items[0];
+    expect(slice.endpoints.map((e: any) => e.conditions)).toEqual([{ ready: true, serving: true, terminating: false }]);
+
+    await kubectl('exec', 'probed', '--', 'rm', '/tmp/ready');
+    await until('probed unready again', async () => (await pod('default', 'probed')).status.containerStatuses[0].ready === false);
+    await until('the pod back in notReadyAddresses', async () => (await endpoints()).notReadyAddresses?.[0]?.targetRef?.name === 'probed');
+
+    await kubectl('exec', 'probed', '--', 'rm', '/www/healthz');
+    const restarted = await until('probed restarted by its liveness probe', async () => {
+      const p = await pod('default', 'probed');
+      const s = p.status.containerStatuses[0];
+      return s.restartCount === 1 && s.state.running && p;
+    });
+    expect(restarted.status.containerStatuses[0].lastState.terminated).toBeDefined();
+    expect(restarted.status.containerStatuses[0].ready).toBe(false); // a new attempt starts unready
+    await kubectl('delete', 'pod', 'probed', '--wait=false');
   });
 
   it('schedules by nodeSelector and taints, and leaves a pod no node fits Pending with the scheduler\'s reason', async () => {

@@ -62,8 +62,10 @@ export function podIsActive(p: KubeObject): boolean {
   return !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(p.status?.phase);
 }
 
+/** Running, not being deleted, and its Ready condition True (what the kubelet's probes say). */
 export function podIsReady(p: KubeObject): boolean {
-  return p.status?.phase === 'Running' && !p.metadata.deletionTimestamp;
+  const ready = (p.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  return p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && ready?.status === 'True';
 }
 
 /** The annotation a real lab kubelet puts on its Node (src/lab/kubelet/kubelet.ts). */
