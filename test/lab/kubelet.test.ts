@@ -240,19 +240,50 @@ describe('the lab kubelets', () => {
     await until('the old container removed', async () => !(await docker.listContainers({ all: true })).some((c) => c.Id === victimContainer));
   });
 
-  it('stops a deleted pod gracefully (SIGTERM, then its grace period) and keeps hostPath files under the node\'s own root', async () => {
+  it('deletes a pod gracefully: deletionTimestamp and the grace period first, SIGTERM to the container, the object gone once it stopped; --grace-period=0 --force at once; finalizers hold it', async () => {
     await apply(podSpec('graceful', {
+      terminationGracePeriodSeconds: 30,
       nodeSelector: { 'kubernetes.io/hostname': 'lab-node-1' },
       volumes: [{ name: 'host', hostPath: { path: '/var/lib/graceful', type: 'DirectoryOrCreate' } }],
-      containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'trap "echo terminated > /host/signal; exit 0" TERM; echo up > /host/up; while true; do sleep 1; done'], volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
+      // It notes the TERM and carries on, so only SIGKILL ends it.
+      containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'trap "echo terminated > /host/signal" TERM; echo up > /host/up; while true; do sleep 1; done'], volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
     }));
     const root = lab.services['kubelet-lab-node-1']!.extra!.root;
     const folder = path.join(root, 'host', 'var', 'lib', 'graceful');
-    await until('the pod up', async () => fs.existsSync(path.join(folder, 'up')));
-    await kubectl('delete', 'pod', 'graceful');
+    const running = await until('the pod up', async () => fs.existsSync(path.join(folder, 'up')) && (await pod('default', 'graceful')).status?.containerStatuses?.[0]?.state?.running && pod('default', 'graceful'));
+    const containerId = String(running.status.containerStatuses[0].containerID).replace('docker://', '');
+    expect(await kubectl('delete', 'pod', 'graceful', '--wait=false')).toBe('pod "graceful" deleted\n');
     await until('the TERM handled', async () => fs.existsSync(path.join(folder, 'signal')));
     expect(fs.readFileSync(path.join(folder, 'signal'), 'utf8')).toBe('terminated\n');
+    // Within its 30 s the pod is still there, Terminating, and its container still runs.
+    const terminating = await pod('default', 'graceful');
+    expect(terminating.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(Date.parse(terminating.metadata.deletionTimestamp)).toBeGreaterThan(Date.parse(terminating.metadata.creationTimestamp));
+    expect(await kubectl('get', 'pod', 'graceful', '--no-headers')).toMatch(/^graceful\s+1\/1\s+Terminating\s/);
+    expect((await docker.getContainer(containerId).inspect()).State.Running).toBe(true);
+    const forced = await run('kubectl', ['delete', 'pod', 'graceful', '--grace-period=0', '--force'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+    expect(forced.stderr).toContain('Immediate deletion does not wait for confirmation that the running resource has been terminated');
+    const gone = await kubectl('get', 'pod', 'graceful').catch((e) => e);
+    expect(gone.stderr).toContain('Error from server (NotFound): pods "graceful" not found');
+    await until('the container killed and removed', async () => !(await docker.listContainers({ all: true })).some((c) => c.Id === containerId));
     expect(fs.existsSync(path.join(lab.services['kubelet-lab-node-2']!.extra!.root, 'host', 'var', 'lib', 'graceful'))).toBe(false);
+
+    // A container that ends on TERM: kubectl delete waits until the pod is gone. A finalizer keeps the object after its containers stopped.
+    await apply({
+      ...podSpec('held', { containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'] }] }),
+      metadata: { name: 'held', namespace: 'default', finalizers: ['lab.example.com/hold'] },
+    });
+    const held = await until('held Running', async () => (await pod('default', 'held')).status?.containerStatuses?.[0]?.state?.running && pod('default', 'held'));
+    const heldId = String(held.status.containerStatuses[0].containerID).replace('docker://', '');
+    await kubectl('delete', 'pod', 'held', '--wait=false');
+    await until('held\'s container stopped and removed', async () => !(await docker.listContainers({ all: true })).some((c) => c.Id === heldId));
+    const kept = await until('the kubelet done with it', async () => {
+      const p = await pod('default', 'held');
+      return p.metadata.deletionGracePeriodSeconds === 0 && p;
+    });
+    expect(kept.metadata.finalizers).toEqual(['lab.example.com/hold']);
+    await kubectl('patch', 'pod', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+    await until('held gone', async () => (await kubectl('get', 'pods', '-o', 'name')).split('\n').every((l) => l !== 'pod/held'));
   });
 
   it('mounts a claim through its bound PV, so what the pod writes lands in the PV\'s folder', async () => {

@@ -57,7 +57,8 @@ export class Kubelet {
   private timers: NodeJS.Timeout[] = [];
   private syncing = false;
   private stopped = false;
-  private readonly stopping = new Set<string>();
+  /** Pods being stopped, by uid: when their containers get SIGKILL (a later, shorter grace period brings it forward). */
+  private readonly stopping = new Map<string, { killAt: number }>();
   private readonly written = new Map<string, string>();
   private readonly log: (line: string) => void;
   private readonly transitions = new Map<string, string>();
@@ -191,7 +192,8 @@ export class Kubelet {
       const containers = await this.containersByPod();
       this.prober.forget(new Set([...containers.values()].flat().filter((c) => c.State === 'running').map((c) => c.Id)));
       const live = new Set(pods.map((p) => p.metadata.uid));
-      for (const [uid, list] of containers) if (!live.has(uid)) this.killPod(uid, list);
+      // Gone from the API server without a graceful delete (forced, or its namespace): kubelet's minimum grace, 2 s.
+      for (const [uid, list] of containers) if (!live.has(uid)) this.killPod(uid, list, 2);
       for (const uid of this.written.keys()) if (!live.has(uid)) this.written.delete(uid);
       await Promise.all(
         pods.map((pod) =>
@@ -205,22 +207,46 @@ export class Kubelet {
     }
   }
 
-  /** Graceful stop of a deleted pod's containers: SIGTERM, the grace period, SIGKILL; then they and the pod's folder go. */
-  private killPod(uid: string, list: any[]): void {
-    if (this.stopping.has(uid)) return;
-    this.stopping.add(uid);
+  /**
+   * Graceful stop of a deleted pod's containers: SIGTERM, up to the grace period, SIGKILL; then
+   * they and the pod's folder go, and (when the API server still has it, being deleted) the pod
+   * object is deleted for good, as the kubelet's status manager does.
+   */
+  private killPod(uid: string, list: any[], graceSeconds: number, pod?: any): void {
+    const killAt = Date.now() + graceSeconds * 1000;
+    const already = this.stopping.get(uid);
+    if (already) {
+      already.killAt = Math.min(already.killAt, killAt);
+      return;
+    }
+    const state = { killAt };
+    this.stopping.set(uid, state);
+    const docker = this.opts.docker;
     void (async () => {
       await Promise.all(
         list.map(async (info) => {
-          const c = this.opts.docker.getContainer(info.Id);
-          const grace = Number(info.Labels[L.grace] ?? 30);
-          if (info.State === 'running') await c.stop({ t: grace }).catch(() => undefined);
+          const c = docker.getContainer(info.Id);
+          if (info.State === 'running') {
+            await c.kill({ signal: 'SIGTERM' }).catch(() => undefined);
+            while (Date.now() < state.killAt && (await c.inspect().then((i) => i.State.Running, () => false))) await new Promise((r) => setTimeout(r, 100));
+            await c.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+          }
           await c.remove({ force: true }).catch(() => undefined);
         }),
       );
       fs.rmSync(podDir(this.opts.dirs, uid), { recursive: true, force: true });
-      this.log(`pod ${list[0]?.Labels[L.ns]}/${list[0]?.Labels[L.pod]} stopped and removed`);
-    })().finally(() => this.stopping.delete(uid));
+      if (pod) {
+        await this.opts.api
+          .request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } })
+          .catch((e) => {
+            if (!(e instanceof ApiStatusError && [404, 409].includes(e.code))) throw e;
+          });
+      }
+      const any = list[0]?.Labels ?? {};
+      this.log(`pod ${pod?.metadata.namespace ?? any[L.ns]}/${pod?.metadata.name ?? any[L.pod]} stopped and removed`);
+    })()
+      .catch((e) => this.log(`stopping pod ${uid}: ${(e as Error).message}`))
+      .finally(() => this.stopping.delete(uid));
   }
 
   private async inspectAll(list: any[]): Promise<Map<string, any[]>> {
@@ -237,10 +263,12 @@ export class Kubelet {
 
   private async syncPod(pod: any, list: any[]): Promise<void> {
     const uid = pod.metadata.uid;
-    if (this.stopping.has(uid) || pod.metadata.deletionTimestamp) {
-      if (list.length) this.killPod(uid, list);
+    if (pod.metadata.deletionTimestamp) {
+      // The grace period the API server gave (deletionGracePeriodSeconds), as upstream.
+      this.killPod(uid, list, pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30, pod);
       return;
     }
+    if (this.stopping.has(uid)) return;
     const terminal = ['Succeeded', 'Failed'].includes(pod.status?.phase);
     pod = withServiceAccountVolume(pod);
     const byName = await this.inspectAll(list);
