@@ -356,8 +356,17 @@ describe('the lab kubelets', () => {
     await kubectl('create', 'rolebinding', 'reader-reads', '-n', 'team', '--role=configmap-reader', '--serviceaccount=team:reader');
     await apply(podSpec('caller', { serviceAccountName: 'reader', containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] }, 'team'));
     await until('caller Running', async () => (await pod('team', 'caller')).status?.phase === 'Running');
-    // The token as the pod has it mounted (busybox's wget cannot do TLS with the lab's ECDSA
-    // certificate, so the call itself is made with kubectl, with nothing but that token).
+    // From inside the pod, over HTTPS, with busybox's wget and the mounted token (its built-in TLS
+    // cannot check certificates: checking needs an openssl binary the image does not have).
+    const wget = (apiPath: string) => run('kubectl', ['exec', '-n', 'team', 'caller', '--', 'sh', '-c',
+      `busybox wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)" "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT${apiPath}"`,
+    ], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+    const listed = JSON.parse((await wget('/api/v1/namespaces/team/configmaps')).stdout);
+    expect(listed.items.map((i: any) => i.metadata.name)).toContain('kube-root-ca.crt');
+    const refused = await wget('/api/v1/namespaces/team/secrets').catch((e) => e);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('wget: server returned error: HTTP/1.1 403 Forbidden');
+    // The same token from outside, with kubectl: RBAC's messages as kube-apiserver words them.
     expect(await kubectl('exec', '-n', 'team', 'caller', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo $KUBERNETES_SERVICE_HOST')).toBe('team\n127.0.0.1\n');
     expect(await kubectl('exec', '-n', 'team', 'caller', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt')).toContain('BEGIN CERTIFICATE');
     const token = (await kubectl('exec', '-n', 'team', 'caller', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token')).trim();
