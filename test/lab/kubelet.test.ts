@@ -332,6 +332,31 @@ describe('the lab kubelets', () => {
     expect(piped.trim()).toBe('3');
   });
 
+  it('serves kubectl attach: the running container\'s output, and its stdin when it keeps one open', async () => {
+    const env = { ...process.env, KUBECONFIG: lab.kubeconfig };
+    const watching = spawn('kubectl', ['attach', 'ticker'], { env });
+    let seen = '';
+    watching.stdout.on('data', (d: Buffer) => (seen += d.toString()));
+    await until('ticks through attach', async () => /tick \d+\n.*tick \d+\n/s.test(seen));
+    watching.kill();
+
+    await apply(podSpec('reader', { restartPolicy: 'Never', containers: [{ name: 'c', image: IMAGE, stdin: true, stdinOnce: true, command: ['sh', '-c', 'while read line; do echo "got $line"; done; echo bye'] }] }));
+    await until('reader Running', async () => (await pod('default', 'reader')).status?.containerStatuses?.[0]?.state?.running);
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('kubectl', ['attach', '-i', 'reader'], { env });
+      let text = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`kubectl attach exited ${code}: ${err}`))));
+      child.stdin.end('hello\nworld\n');
+    });
+    expect(out).toBe('got hello\ngot world\nbye\n');
+    const done = await until('reader Succeeded', async () => ((await pod('default', 'reader')).status?.phase === 'Succeeded' ? pod('default', 'reader') : undefined));
+    expect(done.status.containerStatuses[0].state.terminated.exitCode).toBe(0);
+  });
+
   it('serves @kubernetes/client-node\'s Exec (with the exit status) and Log', async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(lab.kubeconfig);

@@ -63,8 +63,8 @@ function refuse(socket: Duplex, e: ApiError): void {
   socket.end(`HTTP/1.1 ${e.code} ${http.STATUS_CODES[e.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-/** The WebSocket upgrade of .../pods/NAME/exec, handed to the kubelet as is (Sec-WebSocket-* headers kept). */
-export async function proxyExec(api: ObjectApi, kubeletToken: string, at: { namespace: string; name: string }, query: URLSearchParams, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+/** The WebSocket upgrade of .../pods/NAME/exec or attach, handed to the kubelet as is (Sec-WebSocket-* headers kept). */
+export async function proxyExec(api: ObjectApi, kubeletToken: string, at: { namespace: string; name: string; sub: string }, query: URLSearchParams, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   let port: number;
   let container: string;
   try {
@@ -78,7 +78,7 @@ export async function proxyExec(api: ObjectApi, kubeletToken: string, at: { name
     .filter(([k]) => /^(upgrade|connection|sec-websocket-.*)$/i.test(k))
     .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`);
   upstream.on('connect', () => {
-    upstream.write(`GET /exec/${encodeURIComponent(at.namespace)}/${encodeURIComponent(at.name)}/${encodeURIComponent(container)}?${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${kubeletToken}\r\n${headers.join('\r\n')}\r\n\r\n`);
+    upstream.write(`GET /${at.sub === 'attach' ? 'attach' : 'exec'}/${encodeURIComponent(at.namespace)}/${encodeURIComponent(at.name)}/${encodeURIComponent(container)}?${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${kubeletToken}\r\n${headers.join('\r\n')}\r\n\r\n`);
     if (head.length) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);

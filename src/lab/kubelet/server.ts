@@ -2,12 +2,13 @@
  * The kubelet's own server, which the lab's API server proxies pods/log and pods/exec to:
  *   GET /containerLogs/NS/POD/CONTAINER?follow&previous&tailLines&timestamps
  *   GET /exec/NS/POD/CONTAINER?command=...&stdin&stdout&stderr&tty (WebSocket, v4/v5.channel.k8s.io)
+ *   GET /attach/NS/POD/CONTAINER?stdin&stdout&stderr&tty (the same protocols, on the container's own process)
  * Only callers with the lab's admin token (the API server) get in.
  */
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { acceptWebSocket } from './websocket.ts';
 
@@ -94,12 +95,21 @@ function exitStatus(code: number, command: string[]): Buffer {
   }));
 }
 
-async function exec(opts: KubeletServerOptions, req: http.IncomingMessage, socket: import('node:stream').Duplex, parts: string[], query: URLSearchParams): Promise<void> {
+/** What exec and attach hand the WebSocket: Docker's stream, how to resize its TTY, and the exit code once it ended. */
+interface Session {
+  stream: Duplex;
+  resize(size: { h: number; w: number }): Promise<unknown>;
+  exitCode(): Promise<number>;
+}
+
+/**
+ * Serves a remote-command WebSocket (v4/v5.channel.k8s.io) on a Docker stream: stdin in, stdout
+ * and stderr out, resize, and the exit status on the error channel at the end.
+ */
+async function serveStreams(opts: KubeletServerOptions, req: http.IncomingMessage, socket: Duplex, parts: string[], query: URLSearchParams, describe: string[], open: (c: Docker.Container, flags: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }) => Promise<Session>): Promise<void> {
   const [ns, pod, name] = parts;
-  const command = query.getAll('command');
   const flag = (k: string) => ['1', 'true'].includes(query.get(k) ?? '');
-  const stdin = flag('stdin');
-  const tty = flag('tty');
+  const flags = { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
   const found = await findContainer(opts.docker, opts.node, ns!, pod!, name!, false);
   if (!found || found.State !== 'running') {
     const accepted = acceptWebSocket(req, socket, STREAM_PROTOCOLS);
@@ -107,10 +117,9 @@ async function exec(opts: KubeletServerOptions, req: http.IncomingMessage, socke
     accepted?.ws.close();
     return;
   }
-  // The exec is running before the upgrade is answered, so no stdin the client sends is lost.
-  const c = opts.docker.getContainer(found.Id);
-  const e = await c.exec({ Cmd: command, AttachStdin: stdin, AttachStdout: flag('stdout'), AttachStderr: flag('stderr'), Tty: tty });
-  const stream = (await e.start({ hijack: true, stdin, Tty: tty } as any)) as unknown as import('node:stream').Duplex;
+  // The stream is open before the upgrade is answered, so no stdin the client sends is lost.
+  const session = await open(opts.docker.getContainer(found.Id), flags);
+  const { stream } = session;
   const accepted = acceptWebSocket(req, socket, STREAM_PROTOCOLS);
   if (!accepted) {
     stream.destroy();
@@ -121,11 +130,11 @@ async function exec(opts: KubeletServerOptions, req: http.IncomingMessage, socke
   ws.onMessage = (message) => {
     const channel = message[0];
     const data = message.subarray(1);
-    if (channel === CHANNEL.stdin && stdin) stream.write(data);
+    if (channel === CHANNEL.stdin && flags.stdin) stream.write(data);
     else if (channel === CHANNEL.resize) {
       try {
         const size = JSON.parse(data.toString('utf8'));
-        void e.resize({ h: size.Height, w: size.Width }).catch(() => undefined);
+        void session.resize({ h: size.Height, w: size.Width }).catch(() => undefined);
       } catch {
         /* not a size */
       }
@@ -136,31 +145,67 @@ async function exec(opts: KubeletServerOptions, req: http.IncomingMessage, socke
   const stderr = new PassThrough();
   stdout.on('data', (d: Buffer) => send(CHANNEL.stdout, d));
   stderr.on('data', (d: Buffer) => send(CHANNEL.stderr, d));
-  if (tty) stream.on('data', (d: Buffer) => send(CHANNEL.stdout, d));
+  if (flags.tty) stream.on('data', (d: Buffer) => send(CHANNEL.stdout, d));
   else opts.docker.modem.demuxStream(stream, stdout, stderr);
-  const ended = () =>
-    void (async () => {
-      let code = 0;
-      for (let i = 0; i < 50; i++) {
-        const info = await e.inspect();
-        if (!info.Running) {
-          code = info.ExitCode ?? 0;
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      send(CHANNEL.error, exitStatus(code, command));
-      ws.close();
-    })().catch(() => ws.close());
   let done = false;
   const once = () => {
-    if (!done) {
-      done = true;
-      ended();
-    }
+    if (done) return;
+    done = true;
+    void session
+      .exitCode()
+      .then((code) => {
+        send(CHANNEL.error, exitStatus(code, describe));
+        ws.close();
+      })
+      .catch(() => ws.close());
   };
   stream.on('end', once);
   stream.on('close', once);
+}
+
+/** Polls until `running()` says no (Docker reports an exec or container as ended a moment after its stream closes). */
+async function settle(inspect: () => Promise<{ running: boolean; code: number }>): Promise<number> {
+  let last = { running: true, code: 0 };
+  for (let i = 0; i < 50 && last.running; i++) {
+    last = await inspect();
+    if (last.running) await new Promise((r) => setTimeout(r, 20));
+  }
+  return last.code;
+}
+
+function exec(opts: KubeletServerOptions, req: http.IncomingMessage, socket: Duplex, parts: string[], query: URLSearchParams): Promise<void> {
+  const command = query.getAll('command');
+  return serveStreams(opts, req, socket, parts, query, command, async (c, f) => {
+    const e = await c.exec({ Cmd: command, AttachStdin: f.stdin, AttachStdout: f.stdout, AttachStderr: f.stderr, Tty: f.tty });
+    const stream = (await e.start({ hijack: true, stdin: f.stdin, Tty: f.tty } as any)) as unknown as Duplex;
+    return {
+      stream,
+      resize: (size) => e.resize(size),
+      exitCode: () => settle(async () => {
+        const info = await e.inspect();
+        return { running: !!info.Running, code: info.ExitCode ?? 0 };
+      }),
+    };
+  });
+}
+
+/**
+ * pods/attach: the container's own process (its stdin when the container keeps one open, and its
+ * output from now on). Detaching leaves it running.
+ */
+function attach(opts: KubeletServerOptions, req: http.IncomingMessage, socket: Duplex, parts: string[], query: URLSearchParams): Promise<void> {
+  return serveStreams(opts, req, socket, parts, query, ['attach'], async (c, f) => {
+    const info = await c.inspect();
+    // Docker multiplexes only when the container has no TTY, whatever the client asked for.
+    f.tty = info.Config.Tty === true;
+    const stream = (await c.attach({ stream: true, stdin: f.stdin && info.Config.OpenStdin, stdout: f.stdout, stderr: f.stderr, hijack: true })) as unknown as Duplex;
+    return {
+      stream,
+      resize: (size) => c.resize(size),
+      // Detaching leaves the container running, and its end is not the attach's failure: always Success.
+      exitCode: async () => 0,
+    };
+  });
 }
 
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<{ port: number; close(): Promise<void> }> {
@@ -179,8 +224,8 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<{ 
   server.on('upgrade', (req, socket) => {
     if (!authorized(req, opts.token)) return void socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
     const { kind, parts, query } = route(req);
-    if (kind !== 'exec' || parts.length !== 3) return void socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-    exec(opts, req, socket, parts, query).catch(() => socket.destroy());
+    if (!(kind === 'exec' || kind === 'attach') || parts.length !== 3) return void socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    (kind === 'exec' ? exec : attach)(opts, req, socket, parts, query).catch(() => socket.destroy());
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
   return {
