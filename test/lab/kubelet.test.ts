@@ -357,6 +357,33 @@ describe('the lab kubelets', () => {
     expect(done.status.containerStatuses[0].state.terminated.exitCode).toBe(0);
   });
 
+  it('serves kubectl port-forward through the API server to the kubelet, over WebSocket (kubectl\'s default) and SPDY (its fallback)', async () => {
+    const port = await freePort();
+    await apply(podSpec('web', { containers: [{ name: 'c', image: IMAGE, ports: [{ containerPort: port }], command: ['sh', '-c', `mkdir -p /www && echo "served by web" > /www/index.html && exec busybox httpd -f -p 127.0.0.1:${port} -h /www`] }] }));
+    await until('web Running', async () => (await pod('default', 'web')).status?.containerStatuses?.[0]?.state?.running);
+    for (const websockets of ['true', 'false']) {
+      const local = await freePort();
+      const child = spawn('kubectl', ['port-forward', 'pod/web', `${local}:${port}`], { env: { ...process.env, KUBECONFIG: lab.kubeconfig, KUBECTL_PORT_FORWARD_WEBSOCKETS: websockets } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      try {
+        await until('forwarding', async () => out.includes(`Forwarding from 127.0.0.1:${local} -> ${port}`));
+        // Two connections one after the other: each is its own pair of streams.
+        for (let i = 0; i < 2; i++) {
+          const page = await until('the page through the tunnel', async () => {
+            const res = await fetch(`http://127.0.0.1:${local}/index.html`);
+            return res.ok && res.text();
+          });
+          expect(page).toBe('served by web\n');
+        }
+        expect(out).toContain(`Handling connection for ${local}`);
+      } finally {
+        child.kill();
+      }
+    }
+  });
+
   it('serves @kubernetes/client-node\'s Exec (with the exit status) and Log', async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(lab.kubeconfig);

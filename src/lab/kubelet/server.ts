@@ -3,13 +3,15 @@
  *   GET /containerLogs/NS/POD/CONTAINER?follow&previous&tailLines&timestamps
  *   GET /exec/NS/POD/CONTAINER?command=...&stdin&stdout&stderr&tty (WebSocket, v4/v5.channel.k8s.io)
  *   GET /attach/NS/POD/CONTAINER?stdin&stdout&stderr&tty (the same protocols, on the container's own process)
+ *   GET /portForward/NS/POD (SPDY/3.1, or SPDY tunneled in WebSocket as SPDY/3.1+portforward.k8s.io)
  * Only callers with the lab's admin token (the API server) get in.
  */
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { SpdySession, type SpdyStream } from './spdy.ts';
 import { acceptWebSocket } from './websocket.ts';
 
 export const STREAM_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -208,6 +210,67 @@ function attach(opts: KubeletServerOptions, req: http.IncomingMessage, socket: D
   });
 }
 
+export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
+const TUNNELED_PORT_FORWARD = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
+
+/**
+ * pods/portforward: kubectl opens a pair of SPDY streams (error, data) for each connection it
+ * forwards, naming the port; the kubelet connects to that port on the pod's loopback (pods share
+ * the host's network). SPDY comes straight after an HTTP upgrade or tunneled in WebSocket messages
+ * (kubectl 1.32's default).
+ */
+async function portForward(opts: KubeletServerOptions, req: http.IncomingMessage, socket: Duplex, parts: string[]): Promise<void> {
+  const [ns, pod] = parts;
+  const list = await opts.docker.listContainers({ filters: { label: [`lab.lifeboat.dev/node=${opts.node}`, `io.kubernetes.pod.namespace=${ns}`, `io.kubernetes.pod.name=${pod}`] } });
+  if (!list.length) return void socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\r\npod ${ns}/${pod} runs no container on node ${opts.node}`);
+  const uid = list[0]!.Labels['io.kubernetes.pod.uid'] ?? '';
+  const pairs = new Map<string, { error?: SpdyStream }>();
+  const onStream = (stream: SpdyStream) => {
+    const port = Number(stream.headers.port);
+    const id = stream.headers.requestid ?? '';
+    const pair = pairs.get(id) ?? {};
+    pairs.set(id, pair);
+    if (stream.headers.streamtype === 'error') {
+      pair.error = stream;
+      return;
+    }
+    if (stream.headers.streamtype !== 'data') return stream.end();
+    const fail = (why: string) => {
+      pair.error?.write(Buffer.from(`error forwarding port ${stream.headers.port} to pod ${pod}, uid ${uid}: ${why}`));
+      pair.error?.end();
+      stream.end();
+      pairs.delete(id);
+    };
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail(`invalid port ${JSON.stringify(stream.headers.port ?? '')}`);
+    const tcp = net.connect(port, '127.0.0.1');
+    tcp.on('data', (d: Buffer) => stream.write(d));
+    tcp.on('end', () => stream.end());
+    tcp.on('error', (e) => fail(e.message));
+    tcp.on('close', () => {
+      stream.end();
+      pair.error?.end();
+      pairs.delete(id);
+    });
+    stream.onData = (d) => tcp.write(d);
+    stream.onEnd = () => tcp.end();
+    stream.onReset = () => tcp.destroy();
+  };
+  if (String(req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+    const accepted = acceptWebSocket(req, socket, [TUNNELED_PORT_FORWARD]);
+    if (!accepted) return;
+    const session = new SpdySession((bytes) => accepted.ws.send(bytes), onStream, () => accepted.ws.close());
+    accepted.ws.onMessage = (m) => session.feed(m);
+    accepted.ws.onClose = () => session.close();
+    return;
+  }
+  if (!/^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? ''))) return void socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nport-forward needs an upgrade to websocket or SPDY/3.1');
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`);
+  const session = new SpdySession((bytes) => socket.write(bytes), onStream, () => socket.end());
+  socket.on('data', (d: Buffer) => session.feed(d));
+  socket.on('close', () => session.close());
+  socket.on('error', () => session.close());
+}
+
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<{ port: number; close(): Promise<void> }> {
   const route = (req: http.IncomingMessage) => {
     const url = new URL(req.url ?? '/', 'http://kubelet');
@@ -224,6 +287,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<{ 
   server.on('upgrade', (req, socket) => {
     if (!authorized(req, opts.token)) return void socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
     const { kind, parts, query } = route(req);
+    if (kind === 'portForward' && parts.length === 2) return void portForward(opts, req, socket, parts).catch(() => socket.destroy());
     if (!(kind === 'exec' || kind === 'attach') || parts.length !== 3) return void socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
     (kind === 'exec' ? exec : attach)(opts, req, socket, parts, query).catch(() => socket.destroy());
   });
