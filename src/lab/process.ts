@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -389,3 +389,31 @@ export function runSync(service: string, program: string, args: string[], opts: 
   }
   return r.stdout;
 }
+
+/**
+ * runSync without blocking: the lab starts its services side by side in one process, and a
+ * synchronous initdb would hold every other service's start (measured: etcd spawned 4 s late).
+ */
+export function runAsync(service: string, program: string, args: string[], opts: { cwd?: string; user?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const found = requireProgram(service, program);
+  return new Promise((resolve, reject) => {
+    execFile(found, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 16 << 20, ...asUser(service, opts.user) }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const why = (stderr || stdout || err.message || '').trim().split('\n').slice(-2).join(' | ');
+      reject(new LabError(`${service}: '${path.basename(program)} ${args.join(' ')}' failed: ${why}`));
+    });
+  });
+}
+
+/**
+ * The command line of one of the lab's own programs (`lab/kube-apiserver/main`...): the compiled
+ * JavaScript when lifeboat runs from dist/ (tsx would compile the sources at every start, about
+ * 2 s each on a busy machine), else the TypeScript source through bin/run-ts.js.
+ */
+export function labProgram(entry: string): string[] {
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  if (import.meta.url.endsWith('.js')) return [process.execPath, path.join(here, `${entry.replace(/^lab\//, '')}.js`)];
+  const root = path.resolve(here, '..', '..');
+  return [process.execPath, path.join(root, 'bin', 'run-ts.js'), path.join(root, 'src', `${entry}.ts`)];
+}
+

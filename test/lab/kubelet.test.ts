@@ -2,6 +2,7 @@
 // dockerd; checked the way a user checks a cluster: kubectl, and Docker itself.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +30,14 @@ async function apply(object: unknown): Promise<void> {
   const file = path.join(lab.dir, `apply-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(file, JSON.stringify(object));
   await kubectl('apply', '-f', file);
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 const pod = async (ns: string, name: string) => JSON.parse(await kubectl('get', 'pod', '-n', ns, name, '-o', 'json'));
@@ -132,6 +141,68 @@ describe('the lab kubelets', () => {
     expect(await kubectl('get', 'pod', 'crashy', '--no-headers')).toMatch(/crashy\s+0\/1\s+CrashLoopBackOff\s+[1-9]/);
   });
 
+  it('follows probes: readiness (exec) flips Ready and containerStatuses[].ready, and with them the Service\'s Endpoints; a failed liveness probe (httpGet) restarts the container once its startup probe (TCP) passed', async () => {
+    const port = await freePort();
+    await apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'probed', namespace: 'default' }, spec: { selector: { app: 'probed' }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } });
+    await apply({
+      ...podSpec('probed', {
+        containers: [{
+          name: 'web',
+          image: IMAGE,
+          command: ['sh', '-c', `mkdir -p /www && echo ok > /www/healthz && sleep 1 && exec busybox httpd -f -p 127.0.0.1:${port} -h /www`],
+          ports: [{ name: 'http', containerPort: port }],
+          startupProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1, failureThreshold: 120 },
+          livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 10 },
+          readinessProbe: { exec: { command: ['sh', '-c', 'test -f /tmp/ready'] }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 10 },
+        }],
+      }),
+      metadata: { name: 'probed', namespace: 'default', labels: { app: 'probed' } },
+    });
+    const endpoints = async () => JSON.parse(await kubectl('get', 'endpoints', 'probed', '-o', 'json')).subsets?.[0] ?? {};
+    const readyCondition = (p: any) => p.status.conditions.find((c: any) => c.type === 'Ready');
+    const unready = await until('probed Running and started, not ready', async () => {
+      const p = await pod('default', 'probed');
+      return p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.started === true && p;
+    });
+    expect(unready.status.containerStatuses[0].ready).toBe(false);
+    expect(readyCondition(unready)).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [web]' });
+    expect(await kubectl('get', 'pod', 'probed', '--no-headers')).toMatch(/^probed\s+0\/1\s+Running\s/);
+    const notReady = await until('the pod in notReadyAddresses', async () => {
+      const s = await endpoints();
+      return s.notReadyAddresses?.[0]?.targetRef?.name === 'probed' && s;
+    });
+    expect(notReady.addresses).toBeUndefined();
+    expect(notReady.ports).toEqual([{ name: 'web', port, protocol: 'TCP' }]);
+
+    await kubectl('exec', 'probed', '--', 'touch', '/tmp/ready');
+    const ready = await until('probed ready', async () => {
+      const p = await pod('default', 'probed');
+      return p.status.containerStatuses[0].ready === true && readyCondition(p).status === 'True' && p;
+    });
+    expect(ready.status.containerStatuses[0].restartCount).toBe(0);
+    const serving = await until('the pod in addresses', async () => {
+      const s = await endpoints();
+      return s.addresses?.[0]?.targetRef?.name === 'probed' && s;
+    });
+    expect(serving.notReadyAddresses).toBeUndefined();
+    const slice = JSON.parse(await kubectl('get', 'endpointslices', '-l', 'kubernetes.io/service-name=probed', '-o', 'json')).items[0];
+    expect(slice.endpoints.map((e: any) => e.conditions)).toEqual([{ ready: true, serving: true, terminating: false }]);
+
+    await kubectl('exec', 'probed', '--', 'rm', '/tmp/ready');
+    await until('probed unready again', async () => (await pod('default', 'probed')).status.containerStatuses[0].ready === false);
+    await until('the pod back in notReadyAddresses', async () => (await endpoints()).notReadyAddresses?.[0]?.targetRef?.name === 'probed');
+
+    await kubectl('exec', 'probed', '--', 'rm', '/www/healthz');
+    const restarted = await until('probed restarted by its liveness probe', async () => {
+      const p = await pod('default', 'probed');
+      const s = p.status.containerStatuses[0];
+      return s.restartCount === 1 && s.state.running && p;
+    });
+    expect(restarted.status.containerStatuses[0].lastState.terminated).toBeDefined();
+    expect(restarted.status.containerStatuses[0].ready).toBe(false); // a new attempt starts unready
+    await kubectl('delete', 'pod', 'probed', '--wait=false');
+  });
+
   it('schedules by nodeSelector and taints, and leaves a pod no node fits Pending with the scheduler\'s reason', async () => {
     await kubectl('taint', 'nodes', 'lab-node-3', 'dedicated=db:NoSchedule');
     await apply(podSpec('tolerant', { nodeSelector: { 'kubernetes.io/hostname': 'lab-node-3' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }], containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] }));
@@ -169,19 +240,50 @@ describe('the lab kubelets', () => {
     await until('the old container removed', async () => !(await docker.listContainers({ all: true })).some((c) => c.Id === victimContainer));
   });
 
-  it('stops a deleted pod gracefully (SIGTERM, then its grace period) and keeps hostPath files under the node\'s own root', async () => {
+  it('deletes a pod gracefully: deletionTimestamp and the grace period first, SIGTERM to the container, the object gone once it stopped; --grace-period=0 --force at once; finalizers hold it', async () => {
     await apply(podSpec('graceful', {
+      terminationGracePeriodSeconds: 30,
       nodeSelector: { 'kubernetes.io/hostname': 'lab-node-1' },
       volumes: [{ name: 'host', hostPath: { path: '/var/lib/graceful', type: 'DirectoryOrCreate' } }],
-      containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'trap "echo terminated > /host/signal; exit 0" TERM; echo up > /host/up; while true; do sleep 1; done'], volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
+      // It notes the TERM and carries on, so only SIGKILL ends it.
+      containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'trap "echo terminated > /host/signal" TERM; echo up > /host/up; while true; do sleep 1; done'], volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
     }));
     const root = lab.services['kubelet-lab-node-1']!.extra!.root;
     const folder = path.join(root, 'host', 'var', 'lib', 'graceful');
-    await until('the pod up', async () => fs.existsSync(path.join(folder, 'up')));
-    await kubectl('delete', 'pod', 'graceful');
+    const running = await until('the pod up', async () => fs.existsSync(path.join(folder, 'up')) && (await pod('default', 'graceful')).status?.containerStatuses?.[0]?.state?.running && pod('default', 'graceful'));
+    const containerId = String(running.status.containerStatuses[0].containerID).replace('docker://', '');
+    expect(await kubectl('delete', 'pod', 'graceful', '--wait=false')).toBe('pod "graceful" deleted\n');
     await until('the TERM handled', async () => fs.existsSync(path.join(folder, 'signal')));
     expect(fs.readFileSync(path.join(folder, 'signal'), 'utf8')).toBe('terminated\n');
+    // Within its 30 s the pod is still there, Terminating, and its container still runs.
+    const terminating = await pod('default', 'graceful');
+    expect(terminating.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(Date.parse(terminating.metadata.deletionTimestamp)).toBeGreaterThan(Date.parse(terminating.metadata.creationTimestamp));
+    expect(await kubectl('get', 'pod', 'graceful', '--no-headers')).toMatch(/^graceful\s+1\/1\s+Terminating\s/);
+    expect((await docker.getContainer(containerId).inspect()).State.Running).toBe(true);
+    const forced = await run('kubectl', ['delete', 'pod', 'graceful', '--grace-period=0', '--force'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+    expect(forced.stderr).toContain('Immediate deletion does not wait for confirmation that the running resource has been terminated');
+    const gone = await kubectl('get', 'pod', 'graceful').catch((e) => e);
+    expect(gone.stderr).toContain('Error from server (NotFound): pods "graceful" not found');
+    await until('the container killed and removed', async () => !(await docker.listContainers({ all: true })).some((c) => c.Id === containerId));
     expect(fs.existsSync(path.join(lab.services['kubelet-lab-node-2']!.extra!.root, 'host', 'var', 'lib', 'graceful'))).toBe(false);
+
+    // A container that ends on TERM: kubectl delete waits until the pod is gone. A finalizer keeps the object after its containers stopped.
+    await apply({
+      ...podSpec('held', { containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'] }] }),
+      metadata: { name: 'held', namespace: 'default', finalizers: ['lab.example.com/hold'] },
+    });
+    const held = await until('held Running', async () => (await pod('default', 'held')).status?.containerStatuses?.[0]?.state?.running && pod('default', 'held'));
+    const heldId = String(held.status.containerStatuses[0].containerID).replace('docker://', '');
+    await kubectl('delete', 'pod', 'held', '--wait=false');
+    await until('held\'s container stopped and removed', async () => !(await docker.listContainers({ all: true })).some((c) => c.Id === heldId));
+    const kept = await until('the kubelet done with it', async () => {
+      const p = await pod('default', 'held');
+      return p.metadata.deletionGracePeriodSeconds === 0 && p;
+    });
+    expect(kept.metadata.finalizers).toEqual(['lab.example.com/hold']);
+    await kubectl('patch', 'pod', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+    await until('held gone', async () => (await kubectl('get', 'pods', '-o', 'name')).split('\n').every((l) => l !== 'pod/held'));
   });
 
   it('mounts a claim through its bound PV, so what the pod writes lands in the PV\'s folder', async () => {
@@ -230,6 +332,58 @@ describe('the lab kubelets', () => {
     expect(piped.trim()).toBe('3');
   });
 
+  it('serves kubectl attach: the running container\'s output, and its stdin when it keeps one open', async () => {
+    const env = { ...process.env, KUBECONFIG: lab.kubeconfig };
+    const watching = spawn('kubectl', ['attach', 'ticker'], { env });
+    let seen = '';
+    watching.stdout.on('data', (d: Buffer) => (seen += d.toString()));
+    await until('ticks through attach', async () => /tick \d+\n.*tick \d+\n/s.test(seen));
+    watching.kill();
+
+    await apply(podSpec('reader', { restartPolicy: 'Never', containers: [{ name: 'c', image: IMAGE, stdin: true, stdinOnce: true, command: ['sh', '-c', 'while read line; do echo "got $line"; done; echo bye'] }] }));
+    await until('reader Running', async () => (await pod('default', 'reader')).status?.containerStatuses?.[0]?.state?.running);
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('kubectl', ['attach', '-i', 'reader'], { env });
+      let text = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`kubectl attach exited ${code}: ${err}`))));
+      child.stdin.end('hello\nworld\n');
+    });
+    expect(out).toBe('got hello\ngot world\nbye\n');
+    const done = await until('reader Succeeded', async () => ((await pod('default', 'reader')).status?.phase === 'Succeeded' ? pod('default', 'reader') : undefined));
+    expect(done.status.containerStatuses[0].state.terminated.exitCode).toBe(0);
+  });
+
+  it('serves kubectl port-forward through the API server to the kubelet, over WebSocket (kubectl\'s default) and SPDY (its fallback)', async () => {
+    const port = await freePort();
+    await apply(podSpec('web', { containers: [{ name: 'c', image: IMAGE, ports: [{ containerPort: port }], command: ['sh', '-c', `mkdir -p /www && echo "served by web" > /www/index.html && exec busybox httpd -f -p 127.0.0.1:${port} -h /www`] }] }));
+    await until('web Running', async () => (await pod('default', 'web')).status?.containerStatuses?.[0]?.state?.running);
+    for (const websockets of ['true', 'false']) {
+      const local = await freePort();
+      const child = spawn('kubectl', ['port-forward', 'pod/web', `${local}:${port}`], { env: { ...process.env, KUBECONFIG: lab.kubeconfig, KUBECTL_PORT_FORWARD_WEBSOCKETS: websockets } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      try {
+        await until('forwarding', async () => out.includes(`Forwarding from 127.0.0.1:${local} -> ${port}`));
+        // Two connections one after the other: each is its own pair of streams.
+        for (let i = 0; i < 2; i++) {
+          const page = await until('the page through the tunnel', async () => {
+            const res = await fetch(`http://127.0.0.1:${local}/index.html`);
+            return res.ok && res.text();
+          });
+          expect(page).toBe('served by web\n');
+        }
+        expect(out).toContain(`Handling connection for ${local}`);
+      } finally {
+        child.kill();
+      }
+    }
+  });
+
   it('serves @kubernetes/client-node\'s Exec (with the exit status) and Log', async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(lab.kubeconfig);
@@ -254,8 +408,17 @@ describe('the lab kubelets', () => {
     await kubectl('create', 'rolebinding', 'reader-reads', '-n', 'team', '--role=configmap-reader', '--serviceaccount=team:reader');
     await apply(podSpec('caller', { serviceAccountName: 'reader', containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] }, 'team'));
     await until('caller Running', async () => (await pod('team', 'caller')).status?.phase === 'Running');
-    // The token as the pod has it mounted (busybox's wget cannot do TLS with the lab's ECDSA
-    // certificate, so the call itself is made with kubectl, with nothing but that token).
+    // From inside the pod, over HTTPS, with busybox's wget and the mounted token (its built-in TLS
+    // cannot check certificates: checking needs an openssl binary the image does not have).
+    const wget = (apiPath: string) => run('kubectl', ['exec', '-n', 'team', 'caller', '--', 'sh', '-c',
+      `busybox wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)" "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT${apiPath}"`,
+    ], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+    const listed = JSON.parse((await wget('/api/v1/namespaces/team/configmaps')).stdout);
+    expect(listed.items.map((i: any) => i.metadata.name)).toContain('kube-root-ca.crt');
+    const refused = await wget('/api/v1/namespaces/team/secrets').catch((e) => e);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('wget: server returned error: HTTP/1.1 403 Forbidden');
+    // The same token from outside, with kubectl: RBAC's messages as kube-apiserver words them.
     expect(await kubectl('exec', '-n', 'team', 'caller', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo $KUBERNETES_SERVICE_HOST')).toBe('team\n127.0.0.1\n');
     expect(await kubectl('exec', '-n', 'team', 'caller', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt')).toContain('BEGIN CERTIFICATE');
     const token = (await kubectl('exec', '-n', 'team', 'caller', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token')).trim();

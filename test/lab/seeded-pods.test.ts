@@ -78,4 +78,35 @@ describe('the seeded lab with a kubelet', () => {
     expect(postgres?.verdict).toBe('skippable'); // its writes are in the claimed volume, not its layer
     expect(items.find((i) => i.kind === 'PV data' && i.name === pv.metadata.name)).toBeDefined();
   });
+
+  it('backs up the files the database pod wrote into its claim: the inventory counts the PV covered, and the real restic lists and restores them', async () => {
+    const claim = JSON.parse(await kubectl('get', 'pvc', 'data-postgres-0', '-n', 'shop', '-o', 'json'));
+    const pvName = claim.spec.volumeName;
+    const folder = JSON.parse(await kubectl('get', 'pv', pvName, '-o', 'json')).spec.hostPath.path;
+    const wal = path.join(folder, 'pg_wal', '000000010000000000000001');
+    await until('the WAL file', async () => fs.existsSync(wal));
+    const written = fs.readFileSync(wal, 'utf8');
+
+    const before = JSON.parse((await lifeboat(['inventory', '--json', '--config', lab.configFile])).stdout).items as any[];
+    const item = before.find((i) => i.kind === 'PV data' && i.name === pvName);
+    expect(item.covered).toBeUndefined();
+    const backup = await lifeboat(['backup', '--only', 'volumes', '--item', item.id, '--json', '--config', lab.configFile]);
+    expect(backup.code).toBe(0);
+    const summary = JSON.parse(backup.stdout.trim().split('\n').at(-1)!);
+    const after = JSON.parse((await lifeboat(['inventory', '--json', '--config', lab.configFile])).stdout).items as any[];
+    const covered = after.find((i) => i.id === item.id);
+    expect(covered.covered?.snapshot).toBeDefined();
+    expect(covered.verdict).toBe('needs-backup'); // no longer at risk: a backup holds it
+    expect(summary.snapshot ?? summary.id).toContain(covered.covered.snapshot.slice(0, 8));
+    // A backup does not take the writable layer's risk away.
+    expect(after.filter((i) => i.kind === 'Container' && i.name.startsWith('k8s_api_api-')).map((i) => i.verdict)).toEqual(['at-risk', 'at-risk']);
+
+    const restic = (...args: string[]) => run('restic', ['--no-cache', '-r', path.join(lab.dir, 'repository'), '--password-file', path.join(lab.dir, 'repository-password'), ...args], { maxBuffer: 16 << 20 });
+    const listed = (await restic('ls', covered.covered.snapshot)).stdout.split('\n');
+    const walPath = listed.find((l) => l.endsWith('/pg_wal/000000010000000000000001'));
+    expect(walPath).toBeDefined();
+    const target = fs.mkdtempSync(path.join(lab.dir, 'restored-'));
+    await restic('restore', covered.covered.snapshot, '--target', target, '--include', walPath!);
+    expect(fs.readFileSync(path.join(target, walPath!), 'utf8')).toBe(written);
+  });
 });

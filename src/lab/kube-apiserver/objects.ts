@@ -57,6 +57,8 @@ export interface DeleteOptions {
   user?: string;
   propagationPolicy?: Propagation;
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** DeleteOptions.gracePeriodSeconds: for Pods, how long the kubelet may take to stop them (0: at once). */
+  gracePeriodSeconds?: number;
 }
 
 export interface ListOptions {
@@ -401,7 +403,8 @@ export class ObjectApi {
       if (same(bare(merged), bare(cur.object)) && entriesEqualIgnoringTime(merged.metadata.managedFields, cur.object.metadata.managedFields)) {
         return this.present(info, cur.object);
       }
-      if (merged.metadata.deletionTimestamp && (merged.metadata.finalizers ?? []).length === 0 && info.resource !== 'namespaces') {
+      // An object being deleted goes once no finalizer holds it, unless a grace period still runs (a Pod's kubelet stopping it).
+      if (merged.metadata.deletionTimestamp && (merged.metadata.finalizers ?? []).length === 0 && !merged.metadata.deletionGracePeriodSeconds && info.resource !== 'namespaces') {
         for (const p of this.plugins) await p.beforeDelete?.(info, merged);
         const rev = await this.store.delete(key, cur.modRevision);
         if (rev !== undefined) return this.present(info, { ...merged, metadata: { ...merged.metadata, resourceVersion: String(rev) } });
@@ -528,10 +531,12 @@ export class ObjectApi {
     }
     if (opts.dryRun) return object;
     if (info.resource === 'namespaces') return this.deleteNamespace(info, cur);
+    const grace = info.group === '' && info.resource === 'pods' ? podGracePeriod(cur.object, opts.gracePeriodSeconds) : 0;
+    if (grace > 0) return this.deleteGracefully(info, namespace, name, cur.object, grace);
     if ((cur.object.metadata.finalizers ?? []).length > 0) {
       return this.mutate(info, namespace, name, (o) => {
         o.metadata.deletionTimestamp ??= now();
-        o.metadata.deletionGracePeriodSeconds ??= 0;
+        o.metadata.deletionGracePeriodSeconds = 0;
         return o;
       }, { deleting: true });
     }
@@ -561,6 +566,21 @@ export class ObjectApi {
       return this.delete(info, namespace, name, opts);
     }
     return object;
+  }
+
+  /**
+   * A graceful delete (kube-apiserver's for Pods): deletionTimestamp = now + grace and
+   * deletionGracePeriodSeconds = grace; the object stays until its kubelet has stopped it and
+   * deletes it with grace 0. A second delete may shorten the grace period, never lengthen it.
+   */
+  private async deleteGracefully(info: ResourceInfo, namespace: string | undefined, name: string, current: KubeObject, grace: number): Promise<KubeObject> {
+    const had = current.metadata.deletionGracePeriodSeconds;
+    if (current.metadata.deletionTimestamp && had !== undefined && had <= grace) return this.present(info, current);
+    return this.mutate(info, namespace, name, (o) => {
+      o.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      o.metadata.deletionGracePeriodSeconds = grace;
+      return o;
+    }, { deleting: true });
   }
 
   /** The resource (at its preferred version) an object belongs to, from apiVersion and kind. */
@@ -608,6 +628,17 @@ export class ObjectApi {
     }
     return { ...list, items: deleted };
   }
+}
+
+/**
+ * The grace period of a Pod delete, as the Pod strategy's CheckGracefulDelete: the caller's, else
+ * the pod's terminationGracePeriodSeconds (default 30); 0 for a pod never scheduled or already
+ * finished, since no kubelet has anything to stop.
+ */
+function podGracePeriod(pod: KubeObject, asked: number | undefined): number {
+  if (!pod.spec?.nodeName || ['Succeeded', 'Failed'].includes(pod.status?.phase)) return 0;
+  const grace = asked ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, Math.floor(Number(grace)) || 0);
 }
 
 export function ignoreNotFound(e: unknown): undefined {

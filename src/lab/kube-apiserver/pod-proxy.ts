@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { ApiError, errors } from './errors.ts';
 import type { ObjectApi } from './objects.ts';
 
-const STREAM = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|attach)$/;
+const STREAM = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|attach|portforward)$/;
 
 export function podStreamPath(pathname: string): { namespace: string; name: string; sub: string } | undefined {
   const m = STREAM.exec(pathname);
@@ -17,12 +17,13 @@ export function podStreamPath(pathname: string): { namespace: string; name: stri
 }
 
 /** The pod, the container asked for (or its only one), and its kubelet's port. */
-async function target(api: ObjectApi, namespace: string, name: string, query: URLSearchParams): Promise<{ container: string; port: number }> {
+async function target(api: ObjectApi, namespace: string, name: string, query: URLSearchParams, anyContainer = false): Promise<{ container: string; port: number }> {
   const pod = await api.get(api.registry.storedResources().find((r) => r.group === '' && r.resource === 'pods')!, namespace, name);
   const containers: string[] = (pod.spec?.containers ?? []).map((c: any) => c.name);
   const all = [...(pod.spec?.initContainers ?? []).map((c: any) => c.name), ...containers];
   let container = query.get('container') ?? '';
-  if (!container) {
+  if (anyContainer) container = containers[0] ?? '';
+  else if (!container) {
     if (containers.length !== 1) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
     container = containers[0]!;
   }
@@ -63,22 +64,25 @@ function refuse(socket: Duplex, e: ApiError): void {
   socket.end(`HTTP/1.1 ${e.code} ${http.STATUS_CODES[e.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-/** The WebSocket upgrade of .../pods/NAME/exec, handed to the kubelet as is (Sec-WebSocket-* headers kept). */
-export async function proxyExec(api: ObjectApi, kubeletToken: string, at: { namespace: string; name: string }, query: URLSearchParams, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+/** The upgrade of .../pods/NAME/exec, attach or portforward, handed to the kubelet as is (Sec-WebSocket-* and X-Stream-Protocol-Version kept). */
+export async function proxyExec(api: ObjectApi, kubeletToken: string, at: { namespace: string; name: string; sub: string }, query: URLSearchParams, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   let port: number;
   let container: string;
   try {
-    ({ container, port } = await target(api, at.namespace, at.name, query));
+    ({ container, port } = await target(api, at.namespace, at.name, query, at.sub === 'portforward'));
   } catch (e) {
     return refuse(socket, e instanceof ApiError ? e : errors.internal(String(e)));
   }
-  query.set('container', container);
+  if (at.sub !== 'portforward') query.set('container', container);
+  const kubeletPath = at.sub === 'portforward'
+    ? `/portForward/${encodeURIComponent(at.namespace)}/${encodeURIComponent(at.name)}`
+    : `/${at.sub === 'attach' ? 'attach' : 'exec'}/${encodeURIComponent(at.namespace)}/${encodeURIComponent(at.name)}/${encodeURIComponent(container)}`;
   const upstream = net.connect(port, '127.0.0.1');
   const headers = Object.entries(req.headers)
-    .filter(([k]) => /^(upgrade|connection|sec-websocket-.*)$/i.test(k))
+    .filter(([k]) => /^(upgrade|connection|sec-websocket-.*|x-stream-protocol-version)$/i.test(k))
     .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`);
   upstream.on('connect', () => {
-    upstream.write(`GET /exec/${encodeURIComponent(at.namespace)}/${encodeURIComponent(at.name)}/${encodeURIComponent(container)}?${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${kubeletToken}\r\n${headers.join('\r\n')}\r\n\r\n`);
+    upstream.write(`GET ${kubeletPath}?${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${kubeletToken}\r\n${headers.join('\r\n')}\r\n\r\n`);
     if (head.length) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);

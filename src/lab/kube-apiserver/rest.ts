@@ -233,6 +233,7 @@ export async function handleResource(
         user: route.user,
         propagationPolicy,
         preconditions: options.preconditions,
+        ...gracePeriod(query.get('gracePeriodSeconds') ?? options.gracePeriodSeconds),
       };
       if (verb === 'delete') return { code: 200, body: await api.delete(info, namespace, name!, opts) };
       return {
@@ -247,4 +248,11 @@ export async function handleResource(
     default:
       throw errors.methodNotAllowed(verb);
   }
+}
+
+function gracePeriod(value: unknown): { gracePeriodSeconds?: number } {
+  if (value === undefined || value === null || value === '') return {};
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw errors.badRequest(`gracePeriodSeconds: ${JSON.stringify(value)} is not a whole number of seconds`);
+  return { gracePeriodSeconds: Math.max(0, n) };
 }

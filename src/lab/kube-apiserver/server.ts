@@ -4,6 +4,7 @@
  * lab's service.
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Admission } from './admission.ts';
@@ -232,7 +233,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   };
 
-  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+  // Security level 0 lets a TLS 1.2 client that sends no signature_algorithms (busybox wget's
+  // built-in TLS, in the lab's pods) get the SHA-1 signature RFC 5246 then defaults to; other
+  // clients negotiate as before (kubectl and Node use TLS 1.3).
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ciphers: `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0` }, (req, res) => {
     handle(req, res).catch((e) => {
       console.error(`lab apiserver: ${(e as Error).stack ?? e}`);
       if (!res.headersSent) sendError(res, errors.internal(String(e)));

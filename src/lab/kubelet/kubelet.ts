@@ -11,6 +11,7 @@ import type { ApiClient } from './api-client.ts';
 import { ApiStatusError } from './api-client.ts';
 import { containerEnv, expand, objectLookup } from './env.ts';
 import { attemptOf, containerStatus, podPhase, type ContainerRecord } from './pod-status.ts';
+import { Prober } from './probes.ts';
 import { bindsFor, podDir, prepareVolumes, type NodeDirs } from './volumes.ts';
 
 /** The annotation that tells the API server's stand-in kubelet a real one runs this node. */
@@ -56,13 +57,18 @@ export class Kubelet {
   private timers: NodeJS.Timeout[] = [];
   private syncing = false;
   private stopped = false;
-  private readonly stopping = new Set<string>();
+  /** Pods being stopped, by uid: when their containers get SIGKILL (a later, shorter grace period brings it forward). */
+  private readonly stopping = new Map<string, { killAt: number }>();
   private readonly written = new Map<string, string>();
   private readonly log: (line: string) => void;
   private readonly transitions = new Map<string, string>();
+  private readonly prober: Prober;
+  /** Containers being killed for a failed liveness or startup probe. */
+  private readonly killing = new Set<string>();
 
   constructor(private readonly opts: KubeletOptions) {
     this.log = opts.log ?? ((l) => console.log(`${new Date().toISOString()} ${l}`));
+    this.prober = new Prober((id, command, timeoutMs) => this.execProbe(id, command, timeoutMs));
   }
 
   get node(): string {
@@ -184,8 +190,10 @@ export class Kubelet {
     try {
       const pods = (await this.opts.api.get(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.node}`)}`)).items as any[];
       const containers = await this.containersByPod();
+      this.prober.forget(new Set([...containers.values()].flat().filter((c) => c.State === 'running').map((c) => c.Id)));
       const live = new Set(pods.map((p) => p.metadata.uid));
-      for (const [uid, list] of containers) if (!live.has(uid)) this.killPod(uid, list);
+      // Gone from the API server without a graceful delete (forced, or its namespace): kubelet's minimum grace, 2 s.
+      for (const [uid, list] of containers) if (!live.has(uid)) this.killPod(uid, list, 2);
       for (const uid of this.written.keys()) if (!live.has(uid)) this.written.delete(uid);
       await Promise.all(
         pods.map((pod) =>
@@ -199,22 +207,46 @@ export class Kubelet {
     }
   }
 
-  /** Graceful stop of a deleted pod's containers: SIGTERM, the grace period, SIGKILL; then they and the pod's folder go. */
-  private killPod(uid: string, list: any[]): void {
-    if (this.stopping.has(uid)) return;
-    this.stopping.add(uid);
+  /**
+   * Graceful stop of a deleted pod's containers: SIGTERM, up to the grace period, SIGKILL; then
+   * they and the pod's folder go, and (when the API server still has it, being deleted) the pod
+   * object is deleted for good, as the kubelet's status manager does.
+   */
+  private killPod(uid: string, list: any[], graceSeconds: number, pod?: any): void {
+    const killAt = Date.now() + graceSeconds * 1000;
+    const already = this.stopping.get(uid);
+    if (already) {
+      already.killAt = Math.min(already.killAt, killAt);
+      return;
+    }
+    const state = { killAt };
+    this.stopping.set(uid, state);
+    const docker = this.opts.docker;
     void (async () => {
       await Promise.all(
         list.map(async (info) => {
-          const c = this.opts.docker.getContainer(info.Id);
-          const grace = Number(info.Labels[L.grace] ?? 30);
-          if (info.State === 'running') await c.stop({ t: grace }).catch(() => undefined);
+          const c = docker.getContainer(info.Id);
+          if (info.State === 'running') {
+            await c.kill({ signal: 'SIGTERM' }).catch(() => undefined);
+            while (Date.now() < state.killAt && (await c.inspect().then((i) => i.State.Running, () => false))) await new Promise((r) => setTimeout(r, 100));
+            await c.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+          }
           await c.remove({ force: true }).catch(() => undefined);
         }),
       );
       fs.rmSync(podDir(this.opts.dirs, uid), { recursive: true, force: true });
-      this.log(`pod ${list[0]?.Labels[L.ns]}/${list[0]?.Labels[L.pod]} stopped and removed`);
-    })().finally(() => this.stopping.delete(uid));
+      if (pod) {
+        await this.opts.api
+          .request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } })
+          .catch((e) => {
+            if (!(e instanceof ApiStatusError && [404, 409].includes(e.code))) throw e;
+          });
+      }
+      const any = list[0]?.Labels ?? {};
+      this.log(`pod ${pod?.metadata.namespace ?? any[L.ns]}/${pod?.metadata.name ?? any[L.pod]} stopped and removed`);
+    })()
+      .catch((e) => this.log(`stopping pod ${uid}: ${(e as Error).message}`))
+      .finally(() => this.stopping.delete(uid));
   }
 
   private async inspectAll(list: any[]): Promise<Map<string, any[]>> {
@@ -231,10 +263,12 @@ export class Kubelet {
 
   private async syncPod(pod: any, list: any[]): Promise<void> {
     const uid = pod.metadata.uid;
-    if (this.stopping.has(uid) || pod.metadata.deletionTimestamp) {
-      if (list.length) this.killPod(uid, list);
+    if (pod.metadata.deletionTimestamp) {
+      // The grace period the API server gave (deletionGracePeriodSeconds), as upstream.
+      this.killPod(uid, list, pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30, pod);
       return;
     }
+    if (this.stopping.has(uid)) return;
     const terminal = ['Succeeded', 'Failed'].includes(pod.status?.phase);
     pod = withServiceAccountVolume(pod);
     const byName = await this.inspectAll(list);
@@ -276,6 +310,7 @@ export class Kubelet {
           const s = r.latest?.State;
           if (!r.latest) await run(r, false);
           else if (s.Status === 'exited' && (policy === 'Always' || (policy === 'OnFailure' && s.ExitCode !== 0))) await this.restartAfterBackoff(pod, r, () => run(r, false));
+          if (r.latest?.State?.Running) this.probe(pod, r);
         }
       }
     } else {
@@ -283,6 +318,50 @@ export class Kubelet {
     }
     if (terminal) return;
     await this.writeStatus(pod, inits, mains, podPhase(policy, initDone, initFailed, mains), initDone);
+  }
+
+  /** Reads the probes of a running container; one that failed its liveness or startup probe is stopped (and restarted by restartPolicy). */
+  private probe(pod: any, r: ContainerRecord): void {
+    const id = r.latest.Id;
+    const results = this.prober.check({ id, spec: r.spec, startedAt: Date.parse(r.latest.State.StartedAt), podIP: HOST_IP });
+    r.ready = results.ready;
+    r.started = results.started;
+    if (!results.failed || this.killing.has(id)) return;
+    this.killing.add(id);
+    const probe = results.failed.kind === 'liveness' ? r.spec.livenessProbe : r.spec.startupProbe;
+    const grace = probe?.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+    this.log(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${results.failed.message}; container ${r.spec.name} failed ${results.failed.kind} probe, will be restarted`);
+    void this.opts.docker
+      .getContainer(id)
+      .stop({ t: grace })
+      .catch(() => undefined)
+      .finally(() => this.killing.delete(id));
+  }
+
+  /** An exec probe: the command's exit code, or an error once it ran longer than the probe's timeout. */
+  private async execProbe(id: string, command: string[], timeoutMs: number): Promise<number> {
+    const e = await this.opts.docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+    const stream = (await e.start({})) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.destroy();
+        reject(new Error(`command ${JSON.stringify(command.join(' '))} timed out after ${timeoutMs / 1000}s`));
+      }, timeoutMs);
+      const end = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      stream.on('end', end);
+      stream.on('close', end);
+      stream.on('error', end);
+      stream.resume();
+    });
+    for (let i = 0; i < 50; i++) {
+      const info = await e.inspect();
+      if (!info.Running) return info.ExitCode ?? 0;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`command ${JSON.stringify(command.join(' '))} did not report its exit code`);
   }
 
   private async restartAfterBackoff(pod: any, r: ContainerRecord, run: () => Promise<void>): Promise<void> {
@@ -389,19 +468,21 @@ export class Kubelet {
     const allReady = mainStatuses.every((s) => s.ready);
     const done = phase === 'Succeeded' || phase === 'Failed';
     const old = new Map<string, any>((pod.status?.conditions ?? []).map((c: any) => [c.type, c]));
-    const cond = (type: string, ok: boolean, reason?: string) => {
+    const cond = (type: string, ok: boolean, reason?: string, message?: string) => {
       const status = ok ? 'True' : 'False';
       const prev = old.get(type);
-      return { type, status, lastProbeTime: null, lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : iso(), ...(reason ? { reason } : {}) };
+      return { type, status, lastProbeTime: null, lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : iso(), ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
     };
     const readyReason = done ? 'PodCompleted' : allReady ? undefined : 'ContainersNotReady';
+    const unready = mainStatuses.filter((s) => !s.ready).map((s) => s.name);
+    const readyMessage = !done && unready.length ? `containers with unready status: [${unready.join(' ')}]` : undefined;
     const status = {
       phase,
       conditions: [
         cond('PodReadyToStartContainers', !done && !!volumes(mains, inits)),
         cond('Initialized', initDone, initDone ? undefined : 'ContainersNotInitialized'),
-        cond('Ready', allReady && !done, readyReason),
-        cond('ContainersReady', allReady && !done, readyReason),
+        cond('Ready', allReady && !done, readyReason, readyMessage),
+        cond('ContainersReady', allReady && !done, readyReason, readyMessage),
         cond('PodScheduled', true),
       ],
       hostIP: HOST_IP,

@@ -8,6 +8,9 @@ export interface ContainerRecord {
   previous?: any;
   /** Why it is not running yet (ContainerCreating, CrashLoopBackOff, ErrImagePull...). */
   waiting?: { reason: string; message?: string };
+  /** What the probes say of the running attempt (no probe: ready and started once it runs). */
+  ready?: boolean;
+  started?: boolean;
 }
 
 const time = (t: string | undefined) => (t && !t.startsWith('0001') ? t.replace(/\.\d+Z$/, 'Z') : undefined);
@@ -42,8 +45,8 @@ export function containerStatus(r: ContainerRecord, init: boolean): Record<strin
     image: r.spec.image,
     imageID: r.latest ? `docker-pullable://${r.latest.Image}` : '',
     ...(r.latest ? { containerID: `docker://${r.latest.Id}` } : {}),
-    ready: init ? 'terminated' in state && (state.terminated as any).exitCode === 0 : running,
-    started: running,
+    ready: init ? 'terminated' in state && (state.terminated as any).exitCode === 0 : running && r.ready !== false,
+    started: running && r.started !== false,
     restartCount: r.latest ? attemptOf(r.latest) : 0,
     state,
     lastState: last && last.State.Status === 'exited' ? { terminated: terminated(last) } : {},

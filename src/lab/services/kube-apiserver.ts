@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCertificates } from '../kube-apiserver/certs.ts';
 import { writeKubeconfig } from '../kube-apiserver/kubeconfig.ts';
-import { LabError, spawnService, waitReady } from '../process.ts';
+import { LabError, labProgram, spawnService, waitReady } from '../process.ts';
 import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -52,12 +52,12 @@ export async function startKubeApiserver(lab: LabContext, opts: { name?: string;
   const port = await servicePort(lab, name);
   const volumes = path.join(dir, 'volumes');
   const log = path.join(dir, 'kube-apiserver.log');
+  const program = labProgram('lab/kube-apiserver/main');
   const spawned = spawnService({
     service: name,
-    program: process.execPath,
+    program: program[0]!,
     args: [
-      path.join(ROOT, 'bin', 'run-ts.js'),
-      path.join(ROOT, 'src', 'lab', 'kube-apiserver', 'main.ts'),
+      ...program.slice(1),
       '--port', String(port),
       '--etcd', etcd.address,
       '--dir', dir,

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LabError, spawnService, waitReady } from '../process.ts';
+import { LabError, labProgram, spawnService, waitReady } from '../process.ts';
 import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -45,12 +45,12 @@ export function kubeletService(node: string): ServiceDef {
       fs.writeFileSync(tokenFile, `${tokens.admin}\n`, { mode: 0o600 });
       const log = path.join(dir, 'kubelet.log');
       const port = await servicePort(lab, name);
+      const program = labProgram('lab/kubelet/main');
       const spawned = spawnService({
         service: name,
-        program: process.execPath,
+        program: program[0]!,
         args: [
-          path.join(ROOT, 'bin', 'run-ts.js'),
-          path.join(ROOT, 'src', 'lab', 'kubelet', 'main.ts'),
+          ...program.slice(1),
           '--node', node,
           '--server', apiserver.address,
           '--ca', apiserver.extra!.caCert,

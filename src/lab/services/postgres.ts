@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { asUser, outsideDir, requireProgram, runSync, spawnService, stopGroup, waitReady } from '../process.ts';
+import { asUser, outsideDir, requireProgram, runAsync, spawnService, stopGroup, waitReady } from '../process.ts';
 import { servicePort, type LabContext, type ServiceDef, type ServiceState } from '../service.ts';
 
 const SUPERUSER = 'postgres';
@@ -52,7 +52,7 @@ export async function startPostgres(lab: LabContext, opts: { name?: string } = {
   }
   const dataDir = path.join(home, 'data');
   if (home !== dir) fs.symlinkSync(dataDir, path.join(dir, 'data'));
-  runSync(name, 'initdb', ['-D', dataDir, '-A', 'trust', '-U', SUPERUSER, '-E', 'UTF8', '--locale=C', '-N', '--no-instructions'], { user });
+  await runAsync(name, 'initdb', ['-D', dataDir, '-A', 'trust', '-U', SUPERUSER, '-E', 'UTF8', '--locale=C', '-N', '--no-instructions'], { user });
   const log = path.join(dir, 'postgres.log');
   const spawned = spawnService({
     service: name,
@@ -73,7 +73,7 @@ export async function startPostgres(lab: LabContext, opts: { name?: string } = {
     owner: lab.owner,
   });
   await waitReady(name, spawned, log, () => pgReady(port));
-  runSync(name, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', SUPERUSER, LAB_DATABASE]);
+  await runAsync(name, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', SUPERUSER, LAB_DATABASE]);
   return {
     name,
     pid: spawned.pid,

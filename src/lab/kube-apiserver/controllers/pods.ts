@@ -62,9 +62,14 @@ export function podIsActive(p: KubeObject): boolean {
   return !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(p.status?.phase);
 }
 
+/** Running, not being deleted, and its Ready condition True (what the kubelet's probes say). */
 export function podIsReady(p: KubeObject): boolean {
-  return p.status?.phase === 'Running' && !p.metadata.deletionTimestamp;
+  const ready = (p.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  return p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && ready?.status === 'True';
 }
+
+/** Being deleted with a grace period still running (the kubelet has to stop it first). */
+const terminating = (p: KubeObject) => !!p.metadata.deletionTimestamp && (p.metadata.deletionGracePeriodSeconds ?? 0) > 0;
 
 /** The annotation a real lab kubelet puts on its Node (src/lab/kubelet/kubelet.ts). */
 const REAL_KUBELET = 'lab.lifeboat.dev/kubelet';
@@ -85,13 +90,19 @@ export function kubelet(ctx: ControllerContext): Controller {
   const pods = () => ctx.info('', 'pods');
   return {
     name: 'kubelet',
-    keysFor: (e) => (e.type === 'put' && ctx.is(e, '', 'pods') && (!e.object.status?.phase || e.object.status.phase === 'Pending') ? [nsKey(e.object)] : []),
-    resync: () => ctx.list('', 'pods').filter((p) => !p.status?.phase || p.status.phase === 'Pending').map(nsKey),
+    keysFor: (e) => (e.type === 'put' && ctx.is(e, '', 'pods') && (!e.object.status?.phase || e.object.status.phase === 'Pending' || terminating(e.object)) ? [nsKey(e.object)] : []),
+    resync: () => ctx.list('', 'pods').filter((p) => !p.status?.phase || p.status.phase === 'Pending' || terminating(p)).map(nsKey),
     async reconcile(key) {
       const [ns, name] = splitKey(key);
       let pod = ctx.get('', 'pods', ns, name);
-      if (!pod || pod.metadata.deletionTimestamp || (pod.status?.phase && pod.status.phase !== 'Pending')) return;
       const nodeObjects = ctx.list('', 'nodes');
+      const runsKubelet = (p: KubeObject) => !!nodeObjects.find((n) => n.metadata.name === p.spec?.nodeName)?.metadata.annotations?.[REAL_KUBELET];
+      // Gracefully deleted: a real kubelet stops the containers and then deletes the pod; with none, nothing runs, so it goes now.
+      if (pod && terminating(pod) && !runsKubelet(pod)) {
+        await ctx.api.delete(pods(), ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }).catch(benign);
+        return;
+      }
+      if (!pod || pod.metadata.deletionTimestamp || (pod.status?.phase && pod.status.phase !== 'Pending')) return;
       const nodes = nodeObjects.map((n) => n.metadata.name).sort();
       if (!pod.spec?.nodeName) {
         const choice = pickNode(pod, nodeObjects, ctx.list('', 'pods'), key);
@@ -103,7 +114,7 @@ export function kubelet(ctx: ControllerContext): Controller {
         if (!pod) return;
       }
       // A node a real kubelet runs (src/lab/kubelet) reports its pods itself.
-      if (nodeObjects.find((n) => n.metadata.name === pod!.spec.nodeName)?.metadata.annotations?.[REAL_KUBELET]) return;
+      if (runsKubelet(pod)) return;
       const owner = controllerOf(pod);
       const completes = owner?.kind === 'Job';
       const t = now();

@@ -1,7 +1,8 @@
 /**
  * Services: a cluster IP (and node ports) allocated on create as the Service registry does, and
- * the endpoints controllers: each Service with a selector gets Endpoints and an EndpointSlice
- * listing its Running Pods.
+ * the endpoints controllers: each Service with a selector gets Endpoints (ready pods in
+ * `addresses`, running unready ones in `notReadyAddresses`) and an EndpointSlice whose endpoints'
+ * ready/serving/terminating conditions follow the pods' Ready condition and deletion.
  */
 import { createHash } from 'node:crypto';
 import { errors } from '../errors.ts';
@@ -55,6 +56,8 @@ function resolvePort(targetPort: unknown, pod: KubeObject): number | undefined {
   return undefined;
 }
 
+const readyCondition = (p: KubeObject) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+
 const selects = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
@@ -79,8 +82,15 @@ export function endpointsController(ctx: ControllerContext): Controller {
         }
         return;
       }
-      const pods = ctx.list('', 'pods', ns).filter((p) => selects(svc.spec.selector, p.metadata.labels) && podIsReady(p) && p.status?.podIP);
-      const addresses = pods.map((p) => ({ ip: p.status.podIP, nodeName: p.spec?.nodeName, targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid } }));
+      const selected = ctx.list('', 'pods', ns).filter((p) => selects(svc.spec.selector, p.metadata.labels) && p.status?.podIP && !['Succeeded', 'Failed'].includes(p.status?.phase));
+      const publishAll = svc.spec.publishNotReadyAddresses === true;
+      const address = (p: KubeObject) => ({ ip: p.status.podIP, nodeName: p.spec?.nodeName, targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid } });
+      const live = selected.filter((p) => !p.metadata.deletionTimestamp || publishAll);
+      const ready = live.filter((p) => publishAll || podIsReady(p));
+      const unready = live.filter((p) => !ready.includes(p));
+      const pods = selected;
+      const addresses = ready.map(address);
+      const notReadyAddresses = unready.map(address);
       const ports = (svc.spec.ports ?? []).map((p: any) => ({
         ...(p.name ? { name: p.name } : {}),
         port: (pods[0] && resolvePort(p.targetPort, pods[0])) ?? (typeof p.targetPort === 'number' ? p.targetPort : p.port),
@@ -90,7 +100,7 @@ export function endpointsController(ctx: ControllerContext): Controller {
         apiVersion: 'v1',
         kind: 'Endpoints',
         metadata: { name, namespace: ns, labels: { ...(svc.metadata.labels ?? {}) } },
-        ...(addresses.length ? { subsets: [{ addresses, ports }] } : {}),
+        ...(live.length ? { subsets: [{ ...(addresses.length ? { addresses } : {}), ...(notReadyAddresses.length ? { notReadyAddresses } : {}), ports }] } : {}),
       };
       const existing = ctx.get('', 'endpoints', ns, name);
       if (!existing) await ctx.api.create(epInfo, ns, endpoints).catch(benign);
@@ -114,7 +124,7 @@ export function endpointsController(ctx: ControllerContext): Controller {
         addressType: 'IPv4',
         endpoints: pods.map((p) => ({
           addresses: [p.status.podIP],
-          conditions: { ready: true, serving: true, terminating: false },
+          conditions: { ready: podIsReady(p), serving: podIsReady(p) || (!!p.metadata.deletionTimestamp && readyCondition(p)), terminating: !!p.metadata.deletionTimestamp },
           nodeName: p.spec?.nodeName,
           targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
         })),
