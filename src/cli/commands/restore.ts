@@ -40,6 +40,9 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     'volume-target': { type: 'string' },
     'prometheus-target': { type: 'string' },
     'prometheus-reload': { type: 'boolean' },
+    'database-map': { type: 'string', multiple: true },
+    'redis-target': { type: 'string' },
+    'bucket-map': { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
   },
   optionHelp: {
@@ -47,7 +50,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     kind: 'only these kinds, e.g. Deployment,configmaps,certificates.cert-manager.io',
     name: 'only objects (and Docker volumes, Prometheus servers, database servers) of these names',
     selector: 'only objects matching this label selector',
-    only: 'only these sources: objects,volumes,images,etcd,prometheus,databases (default all but etcd)',
+    only: 'only these sources: objects,volumes,images,etcd,prometheus,databases,mariadb,redis,buckets (default all but etcd)',
     'target-context': 'kubeconfig context to restore into (default: --context, the current one)',
     'namespace-map': 'restore namespace old as new: old=new (PV claims and RoleBinding subjects follow)',
     'storage-class-map': 'use storage class new where the snapshot says old: old=new',
@@ -62,6 +65,9 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     'volume-target': 'restore volume data into this folder instead (DIR/docker/NAME, DIR/pv/NAME)',
     'prometheus-target': "write Prometheus files under this folder instead of the server's paths",
     'prometheus-reload': 'reload Prometheus (POST /-/reload) after writing its files',
+    'database-map': 'restore MariaDB database old as new: old=new',
+    'redis-target': 'write each Redis RDB to DIR/SERVER/dump.rdb instead of loading it into the server',
+    'bucket-map': 'restore bucket old (its name in lifeboat.yaml) into bucket new on the same endpoint: old=new',
     'dry-run': 'print the plan (counts, every action, a diff of each object that would change) and write nothing',
   },
   async run(ctx) {
@@ -82,6 +88,8 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
         namespaceMap: parseMapping(many(ctx.values['namespace-map']), '--namespace-map'),
         storageClassMap: parseMapping(many(ctx.values['storage-class-map']), '--storage-class-map'),
         registryMap: parseMapping(many(ctx.values['registry-map']), '--registry-map'),
+        databaseMap: parseMapping(many(ctx.values['database-map']), '--database-map'),
+        bucketMap: parseMapping(many(ctx.values['bucket-map']), '--bucket-map'),
       };
     } catch (e) {
       throw new UsageError((e as Error).message);
@@ -134,6 +142,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
           volumeTarget: ctx.values['volume-target'] as string | undefined,
           prometheusTarget: ctx.values['prometheus-target'] as string | undefined,
           prometheusReload: ctx.values['prometheus-reload'] === true,
+          redisTarget: ctx.values['redis-target'] as string | undefined,
         },
         signal: ctx.signal,
       });

@@ -10,6 +10,9 @@ import { prometheusName, prometheusSource } from '../sources/prometheus.ts';
 import { volumesSource, type PersistentVolume } from '../sources/volumes.ts';
 import { kubernetesSource } from '../sources/kubernetes.ts';
 import { postgresSource } from '../sources/postgres.ts';
+import { mariadbSource } from '../sources/mariadb/backup.ts';
+import { redisSource } from '../sources/redis/backup.ts';
+import { bucketsSource } from '../sources/buckets/backup.ts';
 import { SOURCE_KINDS, type BackupSource, type ItemFilter, type SourceKind } from '../sources/types.ts';
 import { databaseId, persistentVolumeId, prometheusItemId, sourceOfItem } from '../sources/item-ids.ts';
 
@@ -53,6 +56,9 @@ const HOW_TO_CONFIGURE: Record<SourceKind, string> = {
   images: 'no Docker host, registry or cluster: add docker.host, registries or images to lifeboat.yaml',
   prometheus: 'no Prometheus: add prometheus[].url to lifeboat.yaml',
   databases: 'no databases: add databases[] to lifeboat.yaml',
+  mariadb: 'no MariaDB/MySQL server: add mariadb[] (name, host, port, user, passwordFile) to lifeboat.yaml',
+  redis: 'no Redis server: add redis[] (name, host, port, passwordFile) to lifeboat.yaml',
+  buckets: 'no buckets: add buckets[] (name, endpoint, bucket, prefix) to lifeboat.yaml',
 };
 
 /** Which sources a backup runs, from the config, the cluster and --only. */
@@ -122,6 +128,9 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
       const databases = (config.databases ?? []).filter((d) => !only || only(databaseId(d.name, d.database)));
       return databases.length ? postgresSource({ databases }) : undefined;
     },
+    mariadb: () => (config.mariadb?.length ? mariadbSource({ servers: config.mariadb, only }) : undefined),
+    redis: () => (config.redis?.length ? redisSource({ servers: config.redis, only }) : undefined),
+    buckets: () => (config.buckets?.length ? bucketsSource({ buckets: config.buckets, only, env: input.env }) : undefined),
   };
   const sources: BackupSource[] = [];
   const notConfigured: BackupPlan['notConfigured'] = [];

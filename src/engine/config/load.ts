@@ -66,7 +66,8 @@ function resolvePaths(config: LifeboatConfig, dir: string): LifeboatConfig {
   else if (url && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url)) config.repository!.url = abs(url);
   for (const k of ['ca', 'cert', 'key'] as const) if (config.etcd?.[k]) config.etcd[k] = abs(config.etcd[k]);
   for (const r of config.registries ?? []) r.passwordFile = abs(r.passwordFile);
-  for (const d of config.databases ?? []) d.passwordFile = abs(d.passwordFile);
+  for (const d of [...(config.databases ?? []), ...(config.mariadb ?? []), ...(config.redis ?? [])]) d.passwordFile = abs(d.passwordFile);
+  for (const b of config.buckets ?? []) b.secretAccessKeyFile = abs(b.secretAccessKeyFile);
   for (const p of config.prometheus ?? []) p.ruleFiles = p.ruleFiles?.map((f) => abs(f)!);
   if (config.lab?.dir) config.lab.dir = abs(config.lab.dir);
   return config;

@@ -1,5 +1,8 @@
 // The shape of lifeboat.yaml, as data: the validator walks it and reports each key by its path.
 // Each leaf is a type tag; a field ending in '?' is optional.
+import { BUCKETS_CONFIG_SHAPE, type BucketConfig } from '../sources/buckets/config.ts';
+import { MARIADB_CONFIG_SHAPE, type MariadbConfig } from '../sources/mariadb/config.ts';
+import { REDIS_CONFIG_SHAPE, type RedisConfig } from '../sources/redis/config.ts';
 
 export type Leaf = 'string' | 'number' | 'boolean' | 'duration' | 'string[]';
 export type Shape = Leaf | { [key: string]: Shape } | [Shape];
@@ -50,8 +53,12 @@ export const CONFIG_SHAPE: Record<string, Shape> = {
       'user?': 'string',
       database: 'string',
       'passwordFile?': 'string',
+      'workload?': 'string',
     },
   ],
+  ...MARIADB_CONFIG_SHAPE,
+  ...REDIS_CONFIG_SHAPE,
+  ...BUCKETS_CONFIG_SHAPE,
   'volumes?': {
     'pathMap?': [{ from: 'string', to: 'string' }],
   },
@@ -83,6 +90,8 @@ export interface DatabaseConfig {
   user?: string;
   database: string;
   passwordFile?: string;
+  /** The workload it runs as in the cluster (`namespace/name`), so the inventory counts it covered. */
+  workload?: string;
 }
 
 export interface LifeboatConfig {
@@ -94,6 +103,9 @@ export interface LifeboatConfig {
   images?: string[];
   prometheus?: PrometheusConfig[];
   databases?: DatabaseConfig[];
+  mariadb?: MariadbConfig[];
+  redis?: RedisConfig[];
+  buckets?: BucketConfig[];
   volumes?: { pathMap?: { from: string; to: string }[] };
   /** Recovery point objective in milliseconds (written as 24h, 30m, 7d in the file). */
   rpo?: number;

@@ -18,7 +18,7 @@ export interface SnapshotContents {
   clusterScoped: number;
 }
 
-const SOURCE_OF: Record<SourceKind, RestoreSource> = { kubernetes: 'objects', etcd: 'etcd', volumes: 'volumes', images: 'images', prometheus: 'prometheus', databases: 'databases' };
+const SOURCE_OF: Record<SourceKind, RestoreSource> = { kubernetes: 'objects', etcd: 'etcd', volumes: 'volumes', images: 'images', prometheus: 'prometheus', databases: 'databases', mariadb: 'mariadb', redis: 'redis', buckets: 'buckets' };
 
 /** `kubernetes:apps/v1/deployments/shop/api` -> resource and namespace (undefined when cluster-scoped). */
 function objectOf(id: string): { resource: string; namespace?: string } | undefined {

@@ -15,6 +15,9 @@ import { kindMatches, readSnapshotObjects, type SnapshotObject } from './snapsho
 import { didYouMean, InvalidRequestError } from '../errors.ts';
 import { DEFAULT_RESTORE_SOURCES, type ObjectAction, type PlanAction, type RestoreOptions, type RestorePlan, type RestoreScope, type RestoreSource, type RestoreTarget } from './types.ts';
 import { planVolumes } from './volumes.ts';
+import { planBuckets } from '../sources/buckets/restore.ts';
+import { planMariadb } from '../sources/mariadb/restore.ts';
+import { planRedis } from '../sources/redis/restore.ts';
 
 export interface PlanRestoreInput {
   repo: Repository;
@@ -121,6 +124,9 @@ export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan>
   if (sources.has('etcd')) actions.push(...(await planEtcd(ctx)));
   if (sources.has('prometheus')) actions.push(...(await planPrometheus(ctx)));
   if (sources.has('databases')) actions.push(...(await planDatabases(ctx)));
+  if (sources.has('mariadb')) actions.push(...(await planMariadb(ctx)));
+  if (sources.has('redis')) actions.push(...(await planRedis(ctx)));
+  if (sources.has('buckets')) actions.push(...(await planBuckets(ctx)));
   for (const a of actions) for (const w of a.warnings) warnings.push(w);
   if (ctx.narrowed && actions.length === 0) throw new InvalidRequestError(`nothing in snapshot ${short} matches ${describeScope(scope)}`);
   return {

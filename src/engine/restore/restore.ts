@@ -12,6 +12,9 @@ import { applyObjects } from './objects-apply.ts';
 import { applyPrometheus } from './prometheus.ts';
 import type { ApplyResult, ItemResult, PlanAction, RestorePlan, RestoreSource, RestoreTarget } from './types.ts';
 import { applyVolumes } from './volumes.ts';
+import { applyBuckets } from '../sources/buckets/restore.ts';
+import { applyMariadb } from '../sources/mariadb/restore.ts';
+import { applyRedis } from '../sources/redis/restore.ts';
 
 export interface RestoreRunOptions {
   repo: Repository;
@@ -38,6 +41,9 @@ const TITLES: Record<RestoreSource, string> = {
   etcd: 'etcd',
   prometheus: 'Prometheus',
   databases: 'Databases',
+  mariadb: 'MariaDB/MySQL',
+  redis: 'Redis',
+  buckets: 'Buckets',
 };
 
 function ofSource<S extends PlanAction['source']>(plan: RestorePlan, source: S): Extract<PlanAction, { source: S }>[] {
@@ -65,6 +71,9 @@ export function restoreJobs(ctx: ApplyContext): Job<ApplyResult>[] {
   };
   add('images', applyImages);
   add('databases', applyDatabases);
+  add('mariadb', applyMariadb);
+  add('redis', applyRedis);
+  add('buckets', applyBuckets);
   add('prometheus', applyPrometheus);
   add('etcd', applyEtcd);
   const volumes = ofSource(plan, 'volumes');

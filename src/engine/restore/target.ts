@@ -18,6 +18,9 @@ export function restoreTarget(config: LifeboatConfig, kube: KubeTarget | undefin
     registries: config.registries,
     prometheus: config.prometheus,
     databases: config.databases,
+    mariadb: config.mariadb,
+    redis: config.redis,
+    buckets: config.buckets,
     pathMap: config.volumes?.pathMap,
     close: () => client?.close(),
   };

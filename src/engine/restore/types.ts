@@ -5,11 +5,17 @@ import type Docker from 'dockerode';
 import type { DatabaseConfig, PrometheusConfig, RegistryConfig } from '../config/schema.ts';
 import type { KubeClient, KubeObject } from '../kube/client.ts';
 import type { PathMapping } from '../sources/volumes.ts';
+import type { BucketConfig } from '../sources/buckets/config.ts';
+import type { BucketAction } from '../sources/buckets/restore.ts';
+import type { MariadbConfig } from '../sources/mariadb/config.ts';
+import type { MariadbAction } from '../sources/mariadb/restore.ts';
+import type { RedisConfig } from '../sources/redis/config.ts';
+import type { RedisAction } from '../sources/redis/restore.ts';
 
-export type RestoreSource = 'objects' | 'volumes' | 'images' | 'etcd' | 'prometheus' | 'databases';
-export const RESTORE_SOURCES: RestoreSource[] = ['objects', 'volumes', 'images', 'etcd', 'prometheus', 'databases'];
+export type RestoreSource = 'objects' | 'volumes' | 'images' | 'etcd' | 'prometheus' | 'databases' | 'mariadb' | 'redis' | 'buckets';
+export const RESTORE_SOURCES: RestoreSource[] = ['objects', 'volumes', 'images', 'etcd', 'prometheus', 'databases', 'mariadb', 'redis', 'buckets'];
 /** Restored unless --only says otherwise: etcd replaces a whole cluster's state, so it is asked for by name. */
-export const DEFAULT_RESTORE_SOURCES: RestoreSource[] = ['objects', 'volumes', 'images', 'prometheus', 'databases'];
+export const DEFAULT_RESTORE_SOURCES: RestoreSource[] = ['objects', 'volumes', 'images', 'prometheus', 'databases', 'mariadb', 'redis', 'buckets'];
 
 export type ExistingPolicy = 'skip' | 'update' | 'recreate';
 
@@ -40,6 +46,9 @@ export interface RestoreTarget {
   registries?: RegistryConfig[];
   prometheus?: PrometheusConfig[];
   databases?: DatabaseConfig[];
+  mariadb?: MariadbConfig[];
+  redis?: RedisConfig[];
+  buckets?: BucketConfig[];
   /** volumes.pathMap: where PV folders are mounted here. */
   pathMap?: PathMapping[];
 }
@@ -67,6 +76,12 @@ export interface RestoreOptions {
   prometheusTarget?: string;
   /** Prometheus: POST /-/reload after writing. */
   prometheusReload?: boolean;
+  /** MariaDB: dumped database -> database restored into. */
+  databaseMap?: Record<string, string>;
+  /** Redis: write each RDB to <dir>/<server>/dump.rdb instead of loading it into a server. */
+  redisTarget?: string;
+  /** Buckets: snapshot's bucket name -> bucket restored into (same endpoint). */
+  bucketMap?: Record<string, string>;
   /** How long to wait for a CRD to be Established, a claim to be bound (default 60 s). */
   waitTimeoutMs?: number;
 }
@@ -182,7 +197,7 @@ export interface DatabaseAction extends BaseAction {
   database?: DatabaseConfig;
 }
 
-export type PlanAction = ObjectAction | VolumeAction | ImageAction | EtcdAction | PrometheusAction | DatabaseAction;
+export type PlanAction = ObjectAction | VolumeAction | ImageAction | EtcdAction | PrometheusAction | DatabaseAction | MariadbAction | RedisAction | BucketAction;
 
 export interface RestorePlan {
   snapshot: { id: string; short: string; time: string; hostname: string };

@@ -15,6 +15,6 @@ export const prometheusItemId = (server: string, part: string) => `prometheus:${
 /** The source an item id belongs to, from its prefix (`kubernetes:`, `volume:`, ...). */
 export function sourceOfItem(id: string): SourceKind | undefined {
   const prefix = id.slice(0, id.indexOf(':'));
-  const map: Record<string, SourceKind> = { kubernetes: 'kubernetes', volume: 'volumes', image: 'images', etcd: 'etcd', prometheus: 'prometheus', database: 'databases' };
+  const map: Record<string, SourceKind> = { kubernetes: 'kubernetes', volume: 'volumes', image: 'images', etcd: 'etcd', prometheus: 'prometheus', database: 'databases', mariadb: 'mariadb', redis: 'redis', bucket: 'buckets' };
   return map[prefix];
 }

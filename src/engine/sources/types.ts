@@ -1,8 +1,8 @@
 import type { JobContext } from '../jobs/runner.ts';
 import type { SnapshotSink } from './sink.ts';
 
-export type SourceKind = 'kubernetes' | 'etcd' | 'volumes' | 'images' | 'prometheus' | 'databases';
-export const SOURCE_KINDS: SourceKind[] = ['kubernetes', 'etcd', 'volumes', 'images', 'prometheus', 'databases'];
+export type SourceKind = 'kubernetes' | 'etcd' | 'volumes' | 'images' | 'prometheus' | 'databases' | 'mariadb' | 'redis' | 'buckets';
+export const SOURCE_KINDS: SourceKind[] = ['kubernetes', 'etcd', 'volumes', 'images', 'prometheus', 'databases', 'mariadb', 'redis', 'buckets'];
 
 /** One thing a source captured, for the manifest (and for the inventory's "covered" verdict). */
 export interface CapturedItem {

@@ -134,6 +134,9 @@ const SOURCE_LABEL: Record<RestoreSource, string> = {
   etcd: 'etcd (into a new data dir)',
   prometheus: 'Prometheus config and rules',
   databases: 'databases',
+  mariadb: 'MariaDB/MySQL databases',
+  redis: 'Redis servers',
+  buckets: 'object-store buckets',
 };
 
 /** The tree as shown: sources, and under objects the namespaces and kinds with counts. */
