@@ -23,7 +23,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     item: { type: 'string', multiple: true },
   },
   optionHelp: {
-    only: 'only these sources: kubernetes,etcd,volumes,images,prometheus,databases',
+    only: 'only these sources: kubernetes,etcd,volumes,images,prometheus,databases,mariadb,redis,buckets',
     namespace: 'only these namespaces (repeat or comma-separate)',
     resource: 'only these resources, e.g. deployments.apps,configmaps',
     'exclude-resource': 'leave these resources out',

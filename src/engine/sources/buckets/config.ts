@@ -52,6 +52,10 @@ export async function bucketClient(b: BucketConfig, env: NodeJS.ProcessEnv = pro
     region: b.region ?? (env.AWS_DEFAULT_REGION || env.AWS_REGION || 'us-east-1'),
     credentials: { accessKeyId, secretAccessKey: secret, sessionToken: b.accessKeyId ? undefined : env.AWS_SESSION_TOKEN },
     requestHandler: { connectionTimeout: requestDeadlineMs(), socketTimeout: requestDeadlineMs() },
+    // Checksums only where S3 asks for them: a streamed body would otherwise go out aws-chunked,
+    // which S3-compatible servers (s3rver, older MinIO) store as it came, framing and all.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 

@@ -67,15 +67,14 @@ export function mariadbConnection(db: MariadbConfig): MariadbConnection {
   if (db.user) lines.push(`user=${quote(db.user)}`);
   if (password !== undefined) lines.push(`password=${quote(password)}`);
   fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
-  const timeout = Math.max(2, Math.ceil(requestDeadlineMs() / 1000));
-  return { args: [`--defaults-extra-file=${file}`, `--connect-timeout=${timeout}`], close: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { args: [`--defaults-extra-file=${file}`], close: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Runs SQL with the `mariadb` client; rows as tab-separated fields (no header). */
 export function runMariadb(conn: MariadbConnection, sql: string, opts: { database?: string; signal?: AbortSignal; program?: string } = {}): Promise<string[][]> {
   return new Promise((resolve, reject) => {
     const ms = requestDeadlineMs();
-    const args = [...conn.args, '--batch', '--skip-column-names', '--raw', '-e', sql, ...(opts.database ? [opts.database] : [])];
+    const args = [...conn.args, `--connect-timeout=${Math.max(2, Math.ceil(ms / 1000))}`, '--batch', '--skip-column-names', '--raw', '-e', sql, ...(opts.database ? [opts.database] : [])];
     execFile(opts.program ?? 'mariadb', args, { signal: opts.signal, maxBuffer: 16 * 1024 * 1024, timeout: ms, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       if (err && (err as { killed?: boolean }).killed && !opts.signal?.aborted) return reject(new DeadlineError('MariaDB (mariadb)', ms));
       if (err) return reject(new Error(lastLine(stderr) || errorLine(err)));

@@ -6,7 +6,7 @@ export type RespValue = string | number | null | RespValue[] | RespError;
 export class RespError extends Error {}
 
 /** Parses one reply from `buf` at `at`; undefined when the reply is not complete yet. */
-function parse(buf: Buffer, at: number): { value: RespValue; end: number } | undefined {
+function parse(buf: Buffer, at: number, enc: BufferEncoding): { value: RespValue; end: number } | undefined {
   const nl = buf.indexOf('\r\n', at);
   if (nl < 0) return undefined;
   const type = String.fromCharCode(buf[at]!);
@@ -22,7 +22,7 @@ function parse(buf: Buffer, at: number): { value: RespValue; end: number } | und
       const n = Number(line);
       if (n < 0) return { value: null, end: nl + 2 };
       if (buf.length < nl + 2 + n + 2) return undefined;
-      return { value: buf.toString('utf8', nl + 2, nl + 2 + n), end: nl + 2 + n + 2 };
+      return { value: buf.toString(enc, nl + 2, nl + 2 + n), end: nl + 2 + n + 2 };
     }
     case '*': {
       const n = Number(line);
@@ -30,7 +30,7 @@ function parse(buf: Buffer, at: number): { value: RespValue; end: number } | und
       const items: RespValue[] = [];
       let end = nl + 2;
       for (let i = 0; i < n; i++) {
-        const item = parse(buf, end);
+        const item = parse(buf, end, enc);
         if (!item) return undefined;
         items.push(item.value);
         end = item.end;
@@ -57,8 +57,14 @@ export interface RespClient {
   close(): void;
 }
 
-/** Connects (`{ host, port }` or `{ path }`), and AUTHs when a password is given. */
-export async function respConnect(where: { host?: string; port?: number; path?: string }, opts: { password?: string; user?: string; timeoutMs?: number } = {}): Promise<RespClient> {
+/**
+ * Connects (`{ host, port }` or `{ path }`), and AUTHs when a password is given. Replies are read
+ * as UTF-8, or with `encoding: 'latin1'` byte for byte (binary values, DUMP payloads).
+ */
+export async function respConnect(
+  where: { host?: string; port?: number; path?: string },
+  opts: { password?: string; user?: string; timeoutMs?: number; encoding?: BufferEncoding } = {},
+): Promise<RespClient> {
   const socket = where.path ? net.connect({ path: where.path }) : net.connect({ host: where.host ?? '127.0.0.1', port: where.port ?? 6379 });
   const waiting: { resolve(v: RespValue): void; reject(e: Error): void }[] = [];
   let buf = Buffer.alloc(0);
@@ -77,7 +83,7 @@ export async function respConnect(where: { host?: string; port?: number; path?: 
     buf = buf.length ? Buffer.concat([buf, d]) : d;
     let at = 0;
     for (;;) {
-      const r = parse(buf, at);
+      const r = parse(buf, at, opts.encoding ?? 'utf8');
       if (!r) break;
       at = r.end;
       const w = waiting.shift();

@@ -117,7 +117,8 @@ async function loaderServer(dir: string, signal: AbortSignal): Promise<{ client:
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server could not load the RDB: ${stderr.trim().split('\n').at(-1) ?? ''}`);
     try {
-      const client = await respConnect({ path: socket });
+      // Byte for byte: key names need not be UTF-8.
+      const client = await respConnect({ path: socket }, { encoding: 'latin1' });
       const info = String(await client.call('INFO', 'persistence'));
       if (/loading:0/.test(info)) return { client, stop };
       client.close();
@@ -144,7 +145,7 @@ async function migrateAll(from: RespClient, server: RedisConfig, replace: boolea
       const [next, keys] = (await from.call('SCAN', cursor, 'COUNT', 500)) as [string, string[]];
       cursor = next;
       if (keys.length) {
-        const reply = await from.call('MIGRATE', server.host ?? '127.0.0.1', server.port ?? 6379, '', db, 30_000, 'COPY', ...(replace ? ['REPLACE'] : []), ...auth, 'KEYS', ...keys);
+        const reply = await from.call('MIGRATE', server.host ?? '127.0.0.1', server.port ?? 6379, '', db, 30_000, 'COPY', ...(replace ? ['REPLACE'] : []), ...auth, 'KEYS', ...keys.map((k) => Buffer.from(k, 'latin1')));
         if (reply !== 'OK' && reply !== 'NOKEY') throw new Error(`MIGRATE answered ${String(reply)}`);
         moved += keys.length;
         onKeys(moved);
