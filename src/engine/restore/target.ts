@@ -11,6 +11,7 @@ export function restoreTarget(config: LifeboatConfig, kube: KubeTarget | undefin
   const dockerHost = config.docker?.host ?? env.DOCKER_HOST;
   const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
   return {
+    config,
     kube: client,
     kubeContext: kube?.context,
     docker: dockerHost ? dockerClient(dockerHost) : undefined,
