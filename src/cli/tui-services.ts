@@ -5,7 +5,8 @@ import type { KubeClient } from '../engine/kube/client.ts';
 import type { KubeTarget } from '../engine/kube/kubeconfig.ts';
 import type { Repository } from '../engine/repository/repository.ts';
 import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
-import { SOURCE_KINDS, type SourceKind } from '../engine/sources/types.ts';
+import { sourceModules } from '../engine/sources/registry.ts';
+import type { SourceKind } from '../engine/sources/types.ts';
 import { backupRun, summaryOf } from '../screens/backupRun.ts';
 import type { SnapshotSummary, TuiServices } from '../screens/services.ts';
 import { LIFEBOAT_VERSION } from '../engine/version.ts';
@@ -20,13 +21,14 @@ const MANIFEST_PATH = '/lifeboat/manifest.json';
 /** A snapshot as the backups screen lists it: from its manifest, else from lifeboat's tags and paths. */
 export function snapshotSummary(s: SnapshotInfo, manifest?: Manifest): SnapshotSummary {
   const tags = s.tags ?? [];
-  const fromPaths = s.paths.map((p) => p.replace(/^\//, '')).filter((p): p is SourceKind => SOURCE_KINDS.includes(p as SourceKind));
+  const modules = sourceModules();
+  const fromPaths = s.paths.map((p) => modules.find((m) => m.snapshotPath === p)?.kind).filter((k): k is SourceKind => k !== undefined);
   return {
     id: s.id,
     shortId: s.id.slice(0, 8),
     time: s.time,
     hostname: s.hostname,
-    tags: tags.filter((t) => t !== 'lifeboat' && t !== 'complete' && t !== 'partial' && !SOURCE_KINDS.includes(t as SourceKind)),
+    tags: tags.filter((t) => t !== 'lifeboat' && t !== 'complete' && t !== 'partial' && !modules.some((m) => m.kind === t)),
     sources: manifest ? manifest.jobs.filter((j) => j.status === 'ok').map((j) => j.kind) : fromPaths,
     bytes: manifest?.jobs.reduce((n, j) => n + j.bytes, 0),
     status: manifest?.status ?? (tags.includes('partial') ? 'partial' : 'complete'),

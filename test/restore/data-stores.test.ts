@@ -160,7 +160,7 @@ describe('MariaDB, Redis and a bucket, backed up and restored', () => {
     const manifest = await latestManifest();
     const bucket = manifest.captured.find((c) => c.id === 'bucket:app-data')!;
     expect(bucket.details).toMatchObject({ objects: 5 });
-    expect(manifest.captured.find((c) => c.id === 'mariadb:lab/lab')?.details).toMatchObject({ tables: 3, routines: 2, triggers: 1, events: 1 });
+    expect(manifest.captured.find((c) => c.id === 'mariadb:lab')?.details).toMatchObject({ databases: 'lab', tables: 3, routines: 2, triggers: 1, events: 1 });
     // No secret in what the backup printed or recorded.
     const secrets = [lab.services.mariadb!.extra!.passwordFile!, lab.services.redis!.extra!.passwordFile!].map((f) => fs.readFileSync(f, 'utf8').trim());
     for (const secret of secrets) expect(backup.stdout + backup.stderr + JSON.stringify(manifest)).not.toContain(secret);

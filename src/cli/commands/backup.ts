@@ -34,10 +34,11 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     item: "only this item, by its inventory id (see 'lifeboat inventory --json'); repeatable",
   },
   async run(ctx) {
-    const { SOURCE_KINDS } = await import('../../engine/sources/types.ts');
+    const { sourceKinds } = await import('../../engine/sources/registry.ts');
+    const kinds = sourceKinds();
     const only = list(ctx.values.only);
     for (const k of only ?? []) {
-      if (!SOURCE_KINDS.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${SOURCE_KINDS.join(', ')}`);
+      if (!kinds.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${kinds.join(', ')}`);
     }
     const { loadEnvironment } = await import('../environment.ts');
     const { openRepository, reportDamage } = await import('../repository-options.ts');

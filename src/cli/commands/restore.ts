@@ -71,14 +71,15 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     'dry-run': 'print the plan (counts, every action, a diff of each object that would change) and write nothing',
   },
   async run(ctx) {
-    const { RESTORE_SOURCES, DEFAULT_RESTORE_SOURCES } = await import('../../engine/restore/types.ts');
+    const { restoreSources, defaultRestoreSources } = await import('../../engine/sources/registry.ts');
+    const sources = restoreSources();
     const { parseMapping } = await import('../../engine/restore/mappings.ts');
     let only = list(ctx.values.only);
     for (const k of only ?? []) {
-      if (!RESTORE_SOURCES.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${RESTORE_SOURCES.join(', ')}`);
+      if (!sources.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${sources.join(', ')}`);
     }
     const etcdDataDir = ctx.values['etcd-data-dir'] as string | undefined;
-    if (etcdDataDir && !only) only = [...DEFAULT_RESTORE_SOURCES, 'etcd'];
+    if (etcdDataDir && !only) only = [...defaultRestoreSources(), 'etcd'];
     const policy = (ctx.values['existing-resource-policy'] as string | undefined) ?? 'skip';
     if (!['skip', 'update', 'recreate'].includes(policy)) throw new UsageError(`--existing-resource-policy takes skip, update or recreate, not '${policy}'`);
     const bump = numberFlag(ctx.values['etcd-bump-revision'], '--etcd-bump-revision', { integer: true });

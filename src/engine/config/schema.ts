@@ -1,8 +1,7 @@
 // The shape of lifeboat.yaml, as data: the validator walks it and reports each key by its path.
-// Each leaf is a type tag; a field ending in '?' is optional.
-import { BUCKETS_CONFIG_SHAPE, type BucketConfig } from '../sources/buckets/config.ts';
-import { MARIADB_CONFIG_SHAPE, type MariadbConfig } from '../sources/mariadb/config.ts';
-import { REDIS_CONFIG_SHAPE, type RedisConfig } from '../sources/redis/config.ts';
+// Each leaf is a type tag; a field ending in '?' is optional. CONFIG_SHAPE holds the general
+// sections; each source's module declares its own (sources/<kind>/index.ts, config.shape), and
+// configShape() in sources/registry.ts puts them together.
 
 export type Leaf = 'string' | 'number' | 'boolean' | 'duration' | 'string[]';
 export type Shape = Leaf | { [key: string]: Shape } | [Shape];
@@ -20,47 +19,6 @@ export const CONFIG_SHAPE: Record<string, Shape> = {
   },
   'docker?': {
     'host?': 'string',
-  },
-  'etcd?': {
-    'endpoints?': 'string[]',
-    'ca?': 'string',
-    'cert?': 'string',
-    'key?': 'string',
-  },
-  'registries?': [
-    {
-      url: 'string',
-      'username?': 'string',
-      'passwordFile?': 'string',
-      'insecureSkipTLSVerify?': 'boolean',
-      'repositories?': 'string[]',
-    },
-  ],
-  'images?': 'string[]',
-  'prometheus?': [
-    {
-      url: 'string',
-      'ruleFiles?': 'string[]',
-      'tsdbSnapshot?': 'boolean',
-    },
-  ],
-  'databases?': [
-    {
-      name: 'string',
-      'kind?': 'string',
-      'host?': 'string',
-      'port?': 'number',
-      'user?': 'string',
-      database: 'string',
-      'passwordFile?': 'string',
-      'workload?': 'string',
-    },
-  ],
-  ...MARIADB_CONFIG_SHAPE,
-  ...REDIS_CONFIG_SHAPE,
-  ...BUCKETS_CONFIG_SHAPE,
-  'volumes?': {
-    'pathMap?': [{ from: 'string', to: 'string' }],
   },
   'rpo?': 'duration',
   'lab?': {
@@ -90,8 +48,6 @@ export interface DatabaseConfig {
   user?: string;
   database: string;
   passwordFile?: string;
-  /** The workload it runs as in the cluster (`namespace/name`), so the inventory counts it covered. */
-  workload?: string;
 }
 
 export interface LifeboatConfig {
@@ -103,9 +59,6 @@ export interface LifeboatConfig {
   images?: string[];
   prometheus?: PrometheusConfig[];
   databases?: DatabaseConfig[];
-  mariadb?: MariadbConfig[];
-  redis?: RedisConfig[];
-  buckets?: BucketConfig[];
   volumes?: { pathMap?: { from: string; to: string }[] };
   /** Recovery point objective in milliseconds (written as 24h, 30m, 7d in the file). */
   rpo?: number;

@@ -11,6 +11,7 @@ export function restoreTarget(config: LifeboatConfig, kube: KubeTarget | undefin
   const dockerHost = config.docker?.host ?? env.DOCKER_HOST;
   const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
   return {
+    config,
     kube: client,
     kubeContext: kube?.context,
     docker: dockerHost ? dockerClient(dockerHost) : undefined,
@@ -18,9 +19,6 @@ export function restoreTarget(config: LifeboatConfig, kube: KubeTarget | undefin
     registries: config.registries,
     prometheus: config.prometheus,
     databases: config.databases,
-    mariadb: config.mariadb,
-    redis: config.redis,
-    buckets: config.buckets,
     pathMap: config.volumes?.pathMap,
     close: () => client?.close(),
   };

@@ -2,20 +2,17 @@
 // the restore will do (or deliberately not do), each with its reason. The CLI prints a plan, the
 // wizard shows it as a tree; the appliers run it.
 import type Docker from 'dockerode';
-import type { DatabaseConfig, PrometheusConfig, RegistryConfig } from '../config/schema.ts';
+import type { DatabaseConfig, LifeboatConfig, PrometheusConfig, RegistryConfig } from '../config/schema.ts';
 import type { KubeClient, KubeObject } from '../kube/client.ts';
-import type { PathMapping } from '../sources/volumes.ts';
-import type { BucketConfig } from '../sources/buckets/config.ts';
-import type { BucketAction } from '../sources/buckets/restore.ts';
-import type { MariadbConfig } from '../sources/mariadb/config.ts';
-import type { MariadbAction } from '../sources/mariadb/restore.ts';
-import type { RedisConfig } from '../sources/redis/config.ts';
-import type { RedisAction } from '../sources/redis/restore.ts';
+import type { PathMapping } from '../sources/volumes/backup.ts';
 
-export type RestoreSource = 'objects' | 'volumes' | 'images' | 'etcd' | 'prometheus' | 'databases' | 'mariadb' | 'redis' | 'buckets';
-export const RESTORE_SOURCES: RestoreSource[] = ['objects', 'volumes', 'images', 'etcd', 'prometheus', 'databases', 'mariadb', 'redis', 'buckets'];
-/** Restored unless --only says otherwise: etcd replaces a whole cluster's state, so it is asked for by name. */
-export const DEFAULT_RESTORE_SOURCES: RestoreSource[] = ['objects', 'volumes', 'images', 'prometheus', 'databases', 'mariadb', 'redis', 'buckets'];
+/**
+ * Each restorable source's action type, by the name a restore uses for it. A source's module adds
+ * its own (`declare module '../../restore/types.ts' { interface RestoreActions { mine: MyAction } }`);
+ * which sources are restored by default, and in which order, is the registry's.
+ */
+export interface RestoreActions {}
+export type RestoreSource = keyof RestoreActions & string;
 
 export type ExistingPolicy = 'skip' | 'update' | 'recreate';
 
@@ -36,6 +33,8 @@ export interface RestoreScope {
 }
 
 export interface RestoreTarget {
+  /** The whole configuration, for a source whose target is its own config section. */
+  config?: LifeboatConfig;
   /** The target cluster (the target context's client). */
   kube?: KubeClient;
   /** Its context name, for messages and the wizard's confirmation. */
@@ -46,9 +45,6 @@ export interface RestoreTarget {
   registries?: RegistryConfig[];
   prometheus?: PrometheusConfig[];
   databases?: DatabaseConfig[];
-  mariadb?: MariadbConfig[];
-  redis?: RedisConfig[];
-  buckets?: BucketConfig[];
   /** volumes.pathMap: where PV folders are mounted here. */
   pathMap?: PathMapping[];
 }
@@ -76,12 +72,6 @@ export interface RestoreOptions {
   prometheusTarget?: string;
   /** Prometheus: POST /-/reload after writing. */
   prometheusReload?: boolean;
-  /** MariaDB: dumped database -> database restored into. */
-  databaseMap?: Record<string, string>;
-  /** Redis: write each RDB to <dir>/<server>/dump.rdb instead of loading it into a server. */
-  redisTarget?: string;
-  /** Buckets: snapshot's bucket name -> bucket restored into (same endpoint). */
-  bucketMap?: Record<string, string>;
   /** How long to wait for a CRD to be Established, a claim to be bound (default 60 s). */
   waitTimeoutMs?: number;
 }
@@ -197,7 +187,7 @@ export interface DatabaseAction extends BaseAction {
   database?: DatabaseConfig;
 }
 
-export type PlanAction = ObjectAction | VolumeAction | ImageAction | EtcdAction | PrometheusAction | DatabaseAction | MariadbAction | RedisAction | BucketAction;
+export type PlanAction = RestoreActions[RestoreSource];
 
 export interface RestorePlan {
   snapshot: { id: string; short: string; time: string; hostname: string };

@@ -65,7 +65,7 @@ export async function planBuckets(ctx: SourcePlanContext): Promise<BucketAction[
     const index = await readIndex(ctx, name);
     const bytes = index.objects.reduce((n, o) => n + o.size, 0);
     const base = { source: 'buckets' as const, id: bucketItemId(name), title: `bucket ${name}`, name, objects: index.objects.length, bytes, warnings: [] as string[] };
-    const configured = (ctx.target.buckets ?? []).find((b) => b.name === name);
+    const configured = (ctx.target.config?.buckets ?? []).find((b) => b.name === name);
     const mapped = ctx.options.bucketMap?.[name];
     if (!configured) {
       out.push({ ...base, verb: 'skip', reason: `no bucket named '${name}' is configured here: add it to buckets[] of lifeboat.yaml` });

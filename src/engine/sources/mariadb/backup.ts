@@ -12,6 +12,9 @@ import { errorLine } from '../walk.ts';
 import { mariadbConnection, mariadbLiteral, mariadbWhere, runMariadb, SYSTEM_DATABASES, type MariadbConfig, type MariadbConnection } from './config.ts';
 
 export const MARIADB_PATH = '/mariadb';
+/** A server is one item (the inventory's row, what coverage matches); its databases are its files. */
+export const mariadbServerId = (server: string) => `mariadb:${server}`;
+/** One database's restore action. */
 export const mariadbItemId = (server: string, database: string) => `mariadb:${server}/${database}`;
 export const mariadbDumpPath = (server: string, database: string) => `${MARIADB_PATH}/${server}/${database}.sql`;
 
@@ -59,15 +62,17 @@ export function mariadbSource(opts: MariadbSourceOptions): BackupSource {
       ctx.progress({ phase: 'listing databases', bytesDone: 0, itemsDone: 0 });
       for (const server of opts.servers) {
         ctx.signal.throwIfAborted();
+        if (opts.only && !opts.only(mariadbServerId(server.name))) continue;
         let conn: MariadbConnection | undefined;
         try {
           conn = mariadbConnection(server);
           const [[version = '?'] = []] = await runMariadb(conn, 'SELECT version()', { signal: ctx.signal });
+          const dumped: string[] = [];
+          const totals: Record<string, number> = { tables: 0, rows: 0, routines: 0, triggers: 0, events: 0 };
+          let bytes = 0;
           for (const database of await databasesOf(conn, server, ctx.signal)) {
-            const id = mariadbItemId(server.name, database);
-            if (opts.only && !opts.only(id)) continue;
             if (!usableName(database)) {
-              result.skipped.push({ id, reason: `database name '${database}' cannot be a file name of the snapshot` });
+              result.skipped.push({ id: mariadbItemId(server.name, database), reason: `database name '${database}' cannot be a file name of the snapshot` });
               continue;
             }
             ctx.progress({ phase: `dumping ${server.name}/${database}` });
@@ -81,18 +86,22 @@ export function mariadbSource(opts: MariadbSourceOptions): BackupSource {
               await child.kill();
               throw e;
             }
-            const item: CapturedItem = {
-              id,
-              path: mariadbDumpPath(server.name, database),
-              bytes: size,
-              items: 1,
-              details: { format: 'mariadb-dump --single-transaction (SQL); restore with mariadb', server: mariadbWhere(server), serverVersion: version, ...counts },
-            };
-            result.captured.push(item);
+            dumped.push(database);
+            for (const k of Object.keys(totals)) totals[k]! += counts[k]!;
+            bytes += size;
             result.bytes += size;
-            result.items++;
-            ctx.progress({ bytesDone: result.bytes, itemsDone: result.items });
+            ctx.progress({ bytesDone: result.bytes });
           }
+          const item: CapturedItem = {
+            id: mariadbServerId(server.name),
+            path: `${MARIADB_PATH}/${server.name}`,
+            bytes,
+            items: dumped.length,
+            details: { format: 'mariadb-dump --single-transaction (SQL); restore with mariadb', server: mariadbWhere(server), serverVersion: version, databases: dumped.join(','), ...totals },
+          };
+          result.captured.push(item);
+          result.items += dumped.length;
+          ctx.progress({ itemsDone: result.items });
         } catch (e) {
           if (ctx.signal.aborted) throw e;
           failures.push(`MariaDB server '${server.name}' (${mariadbWhere(server)}): ${errorLine(e)}`);

@@ -52,7 +52,7 @@ export async function planMariadb(ctx: SourcePlanContext): Promise<MariadbAction
   const out: MariadbAction[] = [];
   for (const name of servers) {
     if (ctx.scope.names?.length && !ctx.scope.names.includes(name)) continue;
-    const server = (ctx.target.mariadb ?? []).find((d) => d.name === name);
+    const server = (ctx.target.config?.mariadb ?? []).find((d) => d.name === name);
     for (const e of await listPath(ctx.repo, ctx.snapshot, `${MARIADB_PATH}/${name}`)) {
       if (e.node.type !== 'file' || !e.node.name.endsWith('.sql')) continue;
       const dumped = e.node.name.slice(0, -'.sql'.length);

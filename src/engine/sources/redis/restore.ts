@@ -52,7 +52,7 @@ export async function planRedis(ctx: SourcePlanContext): Promise<RedisAction[]> 
       else out.push({ ...base, verb: 'write', file, reason: `the RDB is written to ${file}: start a server on it with 'redis-server --dir ${path.dirname(file)}'` });
       continue;
     }
-    const server = (ctx.target.redis ?? []).find((r) => r.name === name);
+    const server = (ctx.target.config?.redis ?? []).find((r) => r.name === name);
     if (!server) {
       out.push({ ...base, verb: 'skip', reason: `no Redis server named '${name}' is configured here: add it to redis[] of lifeboat.yaml, or write the RDB to a folder` });
       continue;

@@ -9,12 +9,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { JobContext } from '../jobs/runner.ts';
-import type { SnapshotSink, TreeProgress } from './sink.ts';
-import { SNAPSHOT_PATHS } from './sink.ts';
-import type { BackupSource, SkippedItem, SourceResult, ItemFilter } from './types.ts';
-import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from './walk.ts';
-import { dockerVolumeId, persistentVolumeId } from './item-ids.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import type { SnapshotSink, TreeProgress } from '../sink.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import type { BackupSource, SkippedItem, SourceResult, ItemFilter } from '../types.ts';
+import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from '../walk.ts';
+import { dockerVolumeId, persistentVolumeId } from '../item-ids.ts';
 
 /** The parts of a Kubernetes PersistentVolume this source reads. */
 export interface PersistentVolume {

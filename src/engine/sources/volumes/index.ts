@@ -1,0 +1,58 @@
+// The volumes source: the files of Docker's named volumes and of the cluster's PersistentVolumes
+// (where this machine reaches them), under /volumes/docker/<name> and /volumes/pv/<name>.
+import type { VolumeAction } from '../../restore/types.ts';
+import { persistentVolumeId } from '../item-ids.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import type { SourceModule } from '../source.ts';
+import type { PersistentVolume } from './backup.ts';
+import { classifyVolumes, observeVolumes } from './inventory.ts';
+
+declare module '../types.ts' {
+  interface SourceNames {
+    volumes: true;
+  }
+}
+declare module '../../restore/types.ts' {
+  interface RestoreActions {
+    volumes: VolumeAction;
+  }
+}
+
+export const volumesSourceModule: SourceModule = {
+  kind: 'volumes',
+  snapshotPath: SNAPSHOT_PATHS.volumes,
+  itemPrefix: 'volume',
+  config: {
+    shape: { 'volumes?': { 'pathMap?': [{ from: 'string', to: 'string' }] } },
+    notConfigured: 'no Docker host and no cluster: add docker.host or a cluster to lifeboat.yaml',
+  },
+  async backup({ kube, docker, dockerHost, namespaces, only, config }) {
+    let pvs: PersistentVolume[] = [];
+    let pvsUnknown: string | undefined;
+    if (kube) {
+      const { persistentVolumes } = await import('../../kube/workloads.ts');
+      try {
+        const all = (await persistentVolumes(kube)) as unknown as PersistentVolume[];
+        pvs = namespaces?.length ? all.filter((pv) => namespaces.includes(pv.spec?.claimRef?.namespace ?? '')) : all;
+        if (only) pvs = pvs.filter((pv) => only(persistentVolumeId(pv.metadata.name)));
+      } catch (e) {
+        pvsUnknown = (e as Error).message.split('\n')[0];
+      }
+    }
+    if (!docker && !pvs.length && !pvsUnknown) return undefined;
+    const { volumesSource } = await import('./backup.ts');
+    return volumesSource({ docker, dockerHost, persistentVolumes: pvs, persistentVolumesUnknown: pvsUnknown, pathMap: config.volumes?.pathMap, only });
+  },
+  inventory: (ctx) => classifyVolumes(observeVolumes(ctx) ?? []),
+  restore: {
+    name: 'volumes',
+    title: 'Volume data',
+    label: 'volume data',
+    byDefault: true,
+    order: 20,
+    readsObjects: true,
+    waitsFor: ['objects'],
+    plan: async (ctx) => (await import('./restore.ts')).planVolumes(ctx),
+    apply: async (job, ctx, actions) => (await import('./restore.ts')).applyVolumes(job, ctx, actions as VolumeAction[]),
+  },
+};
