@@ -7,6 +7,7 @@ import { parseReference } from '../sources/images/reference.ts';
 import { sourceModules } from '../sources/registry.ts';
 import { errorLine } from '../sources/walk.ts';
 import { classifyContainers } from './classify.ts';
+import { classifyDatabaseWorkloads } from './database-workloads.ts';
 import { applyCoverage, newestCopies, type SnapshotCapture } from './coverage.ts';
 import { observe } from './observe.ts';
 import type { Inventory, InventoryItem } from './types.ts';
@@ -55,6 +56,7 @@ export async function buildInventory(input: InventoryInput): Promise<Inventory> 
   }
   // A container's image is known when its reference parses (the images source then lists it).
   items.push(...classifyContainers(containers ?? [], (ref) => isReference(ref)));
+  items.push(...classifyDatabaseWorkloads(context.cluster?.objects ?? [], input.config));
   let copies = new Map<string, { snapshot: string; time: string }>();
   if (input.repo) {
     try {
@@ -62,6 +64,12 @@ export async function buildInventory(input: InventoryInput): Promise<Inventory> 
     } catch (e) {
       warnings.push(`repository: ${(e as Error).message.split('\n')[0]}`);
     }
+  }
+  // A database workload is covered by its configured dump's copy.
+  for (const i of items) {
+    const by = i.details?.coveredBy;
+    const copy = typeof by === 'string' ? copies.get(by) : undefined;
+    if (copy) copies.set(i.id, copy);
   }
   const coverage = applyCoverage(items, copies, { now: input.now, rpoMs: input.config.rpo });
   return { items, coverage, generatedAt: new Date(input.now ?? Date.now()).toISOString(), warnings, unobserved };
