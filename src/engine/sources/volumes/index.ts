@@ -41,7 +41,7 @@ export const volumesSourceModule: SourceModule = {
     }
     if (!docker && !pvs.length && !pvsUnknown) return undefined;
     const { volumesSource } = await import('./backup.ts');
-    return volumesSource({ docker, dockerHost, persistentVolumes: pvs, persistentVolumesUnknown: pvsUnknown, pathMap: config.volumes?.pathMap, only });
+    return volumesSource({ docker, dockerHost, persistentVolumes: pvs, persistentVolumesUnknown: pvsUnknown, pathMap: config.volumes?.pathMap, only, kube });
   },
   inventory: (ctx) => classifyVolumes(observeVolumes(ctx) ?? []),
   restore: {
