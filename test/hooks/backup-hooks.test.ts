@@ -97,3 +97,29 @@ describe('backup hooks of the pods that own a volume', () => {
     expect(manifest.captured.some((c) => c.id === `volume:pv/${pvName}`)).toBe(true);
   });
 });
+
+describe('restore hooks', () => {
+  it('runs a post-restore hook in the restored pod once it runs again, named in the dry run and reported', async () => {
+    await annotate({ 'pre-backup': null, 'pre-backup-on-error': null });
+    const hook = 'echo restored > /var/lib/postgresql/data/RESTORED; echo checked $(ls /var/lib/postgresql/data | wc -l) entries';
+    await kubectl('patch', 'statefulset', '-n', 'shop', 'postgres', '--type', 'merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'lifeboat.dev/post-restore': hook } } } } }));
+    const backup = await lifeboat(['backup', '--only', 'kubernetes,volumes'], { env: { LIFEBOAT_CONFIG: lab.configFile } });
+    expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+
+    await kubectl('delete', 'namespace', 'shop', '--wait=false');
+    await until('namespace shop to be gone', async () => !JSON.parse(await kubectl('get', 'namespaces', '-o', 'json')).items.some((n: { metadata: { name: string } }) => n.metadata.name === 'shop'), 120_000);
+
+    const dry = await lifeboat(['restore', 'latest', '--only', 'objects,volumes', '--namespace', 'shop', '--dry-run'], { env: { LIFEBOAT_CONFIG: lab.configFile } });
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`then, once its pod runs, the post-restore hook of StatefulSet shop/postgres: ${hook}`);
+
+    const restore = await lifeboat(['restore', 'latest', '--only', 'objects,volumes', '--namespace', 'shop'], { env: { LIFEBOAT_CONFIG: lab.configFile } });
+    expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+    expect(restore.stdout).toMatch(/post-restore hook of StatefulSet shop\/postgres: post-restore hook in pod shop\/postgres-0 \(container postgres\): .*: ok; output: checked \d+ entries/);
+    const claim = JSON.parse(await kubectl('get', 'pvc', 'data-postgres-0', '-n', 'shop', '-o', 'json'));
+    const dir = JSON.parse(await kubectl('get', 'pv', claim.spec.volumeName, '-o', 'json')).spec.hostPath.path;
+    expect(fs.readFileSync(path.join(dir, 'RESTORED'), 'utf8')).toBe('restored\n');
+    // The restored volume's data is there too.
+    expect(fs.existsSync(path.join(dir, 'pg_wal', '000000010000000000000001'))).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@ import { SNAPSHOT_PATHS } from '../sink.ts';
 import type { SourceModule } from '../source.ts';
 import type { PersistentVolume } from './backup.ts';
 import { classifyVolumes, observeVolumes } from './inventory.ts';
+import type { PlannedRestoreHook } from './restore-hooks.ts';
 
 declare module '../types.ts' {
   interface SourceNames {
@@ -15,6 +16,10 @@ declare module '../types.ts' {
 declare module '../../restore/types.ts' {
   interface RestoreActions {
     volumes: VolumeAction;
+  }
+  interface VolumeAction {
+    /** The post-restore hooks of the pods that mount the restored claim (restore-hooks.ts). */
+    postRestoreHooks?: PlannedRestoreHook[];
   }
 }
 
@@ -52,7 +57,26 @@ export const volumesSourceModule: SourceModule = {
     order: 20,
     readsObjects: true,
     waitsFor: ['objects'],
-    plan: async (ctx) => (await import('./restore.ts')).planVolumes(ctx),
-    apply: async (job, ctx, actions) => (await import('./restore.ts')).applyVolumes(job, ctx, actions as VolumeAction[]),
+    async plan(ctx) {
+      const actions = await (await import('./restore.ts')).planVolumes(ctx);
+      const { planRestoreHooks } = await import('./restore-hooks.ts');
+      for (const h of planRestoreHooks(ctx, actions)) {
+        const a = actions.find((x) => x.id === h.after)!;
+        (a.postRestoreHooks ??= []).push(h);
+      }
+      return actions;
+    },
+    async apply(job, ctx, actions) {
+      const volumes = actions as VolumeAction[];
+      const result = await (await import('./restore.ts')).applyVolumes(job, ctx, volumes);
+      // Each restored volume's hooks, once its pod runs again.
+      const restored = new Set(result.items.filter((i) => i.outcome !== 'failed' && i.outcome !== 'skipped').map((i) => i.id));
+      const hooks = volumes.filter((a) => restored.has(a.id)).flatMap((a) => a.postRestoreHooks ?? []);
+      if (hooks.length) {
+        const { runRestoreHooks } = await import('./restore-hooks.ts');
+        result.items.push(...(await runRestoreHooks(job, ctx.target.kube, hooks, ctx.options.waitTimeoutMs ?? 120_000)));
+      }
+      return result;
+    },
   },
 };
