@@ -54,6 +54,11 @@ describe('backup hooks of the pods that own a volume', () => {
       'pre-backup-container': 'postgres',
       'post-backup': '["sh", "-c", "rm /var/lib/postgresql/data/FLUSHED; echo thawed"]',
     });
+    const dry = await lifeboat(['backup', '--only', 'volumes', '--dry-run'], { env: { LIFEBOAT_CONFIG: lab.configFile } });
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`PersistentVolume ${pvName} (claim shop/data-postgres-0): pre-backup hook in pod shop/postgres-0 (container postgres): echo flushing; echo flushed > /var/lib/postgresql/data/FLUSHED (timeout 30 s, on error fail)`);
+    expect(dry.stdout).toContain('post-backup hook in pod shop/postgres-0 (container postgres): rm /var/lib/postgresql/data/FLUSHED; echo thawed (timeout 30 s, on error fail)');
+    expect(fs.existsSync(path.join(pvDir, 'FLUSHED'))).toBe(false); // a dry run runs nothing
     const r = await lifeboat(['backup', '--only', 'volumes'], { env: { LIFEBOAT_CONFIG: lab.configFile } });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const { repo, snap, manifest } = await latest();

@@ -21,6 +21,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     'all-versions': { type: 'boolean' },
     tag: { type: 'string', multiple: true },
     item: { type: 'string', multiple: true },
+    'dry-run': { type: 'boolean' },
   },
   optionHelp: {
     only: 'only these sources: kubernetes,etcd,volumes,images,prometheus,databases,mariadb,redis,buckets',
@@ -32,6 +33,7 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     'all-versions': 'every version of each API group, not only the preferred one',
     tag: 'add a tag to the snapshot',
     item: "only this item, by its inventory id (see 'lifeboat inventory --json'); repeatable",
+    'dry-run': 'print the jobs that would run and the hooks they would run in pods, and write nothing',
   },
   async run(ctx) {
     const { sourceKinds } = await import('../../engine/sources/registry.ts');
@@ -72,6 +74,25 @@ With --json, every progress event is one JSON line on stdout, then a summary lin
     if (plan.sources.length === 0) {
       plan.close();
       throw new CliError("nothing to back up: no source is configured (see 'lifeboat info'; name sources in lifeboat.yaml)");
+    }
+    if (ctx.values['dry-run']) {
+      // What would run, with the hooks in the pods, and nothing written.
+      try {
+        const jobs = [];
+        for (const source of plan.sources) jobs.push({ kind: source.kind, title: source.title, hooks: (await source.preview?.(ctx.signal)) ?? [] });
+        if (ctx.globals.json) ctx.json({ jobs, notConfigured: plan.notConfigured, warnings: plan.warnings });
+        else {
+          for (const j of jobs) {
+            ctx.out(`would run ${j.kind.padEnd(11)} ${j.title}`);
+            for (const h of j.hooks) ctx.out(`            ${h}`);
+          }
+          for (const n of plan.notConfigured) ctx.out(`-         ${n.kind.padEnd(11)} not configured: ${n.reason}`);
+          for (const w of plan.warnings) ctx.err(`warning: ${w}`);
+        }
+      } finally {
+        plan.close();
+      }
+      return EXIT.ok;
     }
     const repo = await openRepository(ctx);
     const printer = new ProgressPrinter(ctx.stderr, Boolean((ctx.stderr as { isTTY?: boolean }).isTTY) && !ctx.globals.json);

@@ -44,4 +44,6 @@ export interface BackupSource {
   kind: SourceKind;
   title: string;
   run(ctx: JobContext, sink: SnapshotSink): Promise<SourceResult>;
+  /** What the job will do beyond copying, for a dry run (the hooks it will run), one line each. */
+  preview?(signal?: AbortSignal): Promise<string[]>;
 }

@@ -16,7 +16,7 @@ import type { BackupSource, SkippedItem, SourceResult, ItemFilter } from '../typ
 import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from '../walk.ts';
 import { dockerVolumeId, persistentVolumeId } from '../item-ids.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import { aroundCopy } from './hooks.ts';
+import { aroundCopy, previewHooks } from './hooks.ts';
 
 /** The parts of a Kubernetes PersistentVolume this source reads. */
 export interface PersistentVolume {
@@ -165,6 +165,15 @@ export function volumesSource(opts: VolumesSourceOptions): BackupSource {
   return {
     kind: 'volumes',
     title: 'Volume data',
+    async preview(signal) {
+      const lines: string[] = [];
+      for (const pv of opts.persistentVolumes ?? []) {
+        const claim = pv.spec?.claimRef?.name ? `${pv.spec.claimRef.namespace ?? ''}/${pv.spec.claimRef.name}` : '';
+        if (!opts.kube || !claim) continue;
+        for (const h of await previewHooks(opts.kube, claim, signal)) lines.push(`PersistentVolume ${pv.metadata.name} (claim ${claim}): ${h}`);
+      }
+      return lines;
+    },
     async run(ctx: JobContext, sink: SnapshotSink): Promise<SourceResult> {
       const result: SourceResult = { captured: [], skipped: [], bytes: 0, items: 0 };
       const failures: string[] = [];

@@ -4,7 +4,7 @@
 // copy; then the post-backup hooks. Each hook's line goes into the volume's manifest entry.
 import type { JobContext } from '../../jobs/runner.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import { hookLine, hookOf, HookSpecError, podsMountingClaim, runHook, type HookPhase, type HookSpec } from '../../kube/pod-hooks.ts';
+import { describeHook, hookLine, hookOf, HookSpecError, podsMountingClaim, runHook, type HookPhase, type HookSpec } from '../../kube/pod-hooks.ts';
 import { errorLine } from '../walk.ts';
 
 export interface AroundCopy<T> {
@@ -62,4 +62,23 @@ export async function aroundCopy<T>(ctx: JobContext, kube: KubeClient | undefine
   }
   const after = await run('post-backup');
   return { value, failure: after, lines };
+}
+
+/** What a dry run says of a claim's hooks: each hook that would run around its copy. */
+export async function previewHooks(kube: KubeClient, claim: string, signal?: AbortSignal): Promise<string[]> {
+  const [namespace, name] = claim.split('/');
+  if (!namespace || !name) return [];
+  const out: string[] = [];
+  for (const p of await podsMountingClaim(kube, namespace, name, signal)) {
+    for (const phase of ['pre-backup', 'post-backup'] as const) {
+      try {
+        const h = hookOf(p as never, phase);
+        if (h) out.push(`${describeHook(h)} (timeout ${Math.round(h.timeoutMs / 1000)} s, on error ${h.onError})`);
+      } catch (e) {
+        if (!(e instanceof HookSpecError)) throw e;
+        out.push(`${phase}: ${e.message}`);
+      }
+    }
+  }
+  return out;
 }
