@@ -105,8 +105,8 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       }
     }
     const { loadEnvironment } = await import('../environment.ts');
-    const { openRepository, reportDamage } = await import('../repository-options.ts');
-    const { restoreTarget } = await import('../../engine/restore/target.ts');
+    const { reportDamage } = await import('../repository-options.ts');
+    const { openSession, sessionRepository } = await import('../session.ts');
     const { planRestore } = await import('../../engine/restore/plan.ts');
     const { findBackup } = await import('../../engine/backup/find.ts');
     const { NotFoundError } = await import('../../engine/repository/errors.ts');
@@ -116,9 +116,13 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
 
     const targetContext = ctx.values['target-context'] as string | undefined;
     const env = await loadEnvironment({ ...ctx, globals: { ...ctx.globals, context: targetContext ?? ctx.globals.context } });
-    const target = restoreTarget(env.config, env.kube, ctx.env);
-    const repo = await openRepository(ctx);
+    // The target context is this session's cluster: its client is the session's.
+    const session = openSession(ctx, env);
+    let target;
+    let repo;
     try {
+      target = await session.restoreTarget();
+      repo = await sessionRepository(session);
       let snapshot;
       try {
         snapshot = await findBackup(repo, ctx.positionals[0]!);
@@ -176,9 +180,9 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       if (report.status === 'cancelled') throw new CliError('restore cancelled: what was written before stays (see the report)');
       return report.status === 'ok' ? EXIT.ok : EXIT.failed;
     } finally {
-      target.close();
-      reportDamage(ctx, repo);
-      await repo.close();
+      target?.close();
+      if (repo) reportDamage(ctx, repo);
+      await session.close();
     }
   },
 };

@@ -1,8 +1,9 @@
+import type Docker from 'dockerode';
 import type { LifeboatConfig } from '../config/schema.ts';
-import { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { checkFilters } from './check-filters.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
-import { dockerClient } from '../environment/probe.ts';
+import { EngineSession } from '../session.ts';
 import { sourceKinds, sourceModules, sourceOfItem } from '../sources/registry.ts';
 import type { BackupContext } from '../sources/source.ts';
 import type { BackupSource, ItemFilter, SourceKind } from '../sources/types.ts';
@@ -26,6 +27,8 @@ export interface PlanInput {
   items?: string[];
   filters?: BackupFilters;
   signal?: AbortSignal;
+  /** Clients to use (a session's), left open; without them the plan opens its own and closes them. */
+  clients?: { kube?: KubeClient; docker?: Docker };
 }
 
 export interface BackupPlan {
@@ -50,17 +53,19 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
   const itemSources = items && kinds.filter((k) => [...items].some((id) => sourceOfItem(id) === k));
   if (itemSources?.length === 0) throw new NotConfiguredError('no backup job captures the items asked for (they are skippable or out of reach)');
   const wanted = new Set(itemSources ?? (input.only?.length ? input.only : kinds));
-  const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
+  // Clients not given are the plan's own, from a session of its own, closed with the plan.
+  const own = new EngineSession({ config, kube, env: input.env });
+  const client = kube ? (input.clients?.kube ?? (await own.kubeClient())) : undefined;
   const namespaces = filters.namespaces ?? config.cluster?.namespaces;
   try {
     await checkFilters(client, { ...filters, namespaces }, input.signal);
   } catch (e) {
-    client?.close();
+    void own.close();
     throw e;
   }
   const warnings: string[] = [];
   const dockerHost = config.docker?.host ?? input.env.DOCKER_HOST;
-  const docker = dockerHost ? dockerClient(dockerHost) : undefined;
+  const docker = input.clients?.docker ?? (await own.docker());
   const ctx: BackupContext = { config, env: input.env, kube: client, docker, dockerHost, namespaces, filters, only, items, signal: input.signal, warnings };
   const sources: BackupSource[] = [];
   const notConfigured: BackupPlan['notConfigured'] = [];
@@ -76,8 +81,8 @@ export async function planBackup(input: PlanInput): Promise<BackupPlan> {
       }
     }
   } catch (e) {
-    client?.close();
+    void own.close();
     throw e;
   }
-  return { sources, notConfigured, warnings, close: () => client?.close() };
+  return { sources, notConfigured, warnings, close: () => void own.close() };
 }
