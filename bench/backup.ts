@@ -16,8 +16,8 @@ import { runJobs } from '../src/engine/jobs/runner.ts';
 import { Repository } from '../src/engine/repository/repository.ts';
 import { LocalBackend } from '../src/engine/repository/backend/local.ts';
 import { openSnapshotSink } from '../src/engine/sources/repository-sink.ts';
-import { kubernetesSource } from '../src/engine/sources/kubernetes.ts';
-import { etcdSource } from '../src/engine/sources/etcd.ts';
+import { kubernetesSource } from '../src/engine/sources/kubernetes/backup.ts';
+import { etcdSource } from '../src/engine/sources/etcd/backup.ts';
 import type { BackupSource } from '../src/engine/sources/types.ts';
 import { startLab } from '../src/lab/lab.ts';
 

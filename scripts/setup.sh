@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what lifeboat's lab and tests need on Debian: the real services (etcd, Docker, a
-# registry, Prometheus, PostgreSQL), restic (the reference for the repository format), skopeo,
-# busybox (to build lab images without a network) and tmux. Skips what is already there, so
+# registry, Prometheus, PostgreSQL, MariaDB, Redis), restic (the reference for the repository
+# format), skopeo, busybox (to build lab images without a network) and tmux. Skips what is already there, so
 # `npm start` and `npm test` can run it every time.
 #   setup.sh start   what the lab and the TUI need (kubectl is optional: only the tests use it)
 #   setup.sh test    that, and kubectl for the tests
@@ -16,6 +16,10 @@ declare -A PROGRAM_OF=(
   [docker-registry]=/usr/bin/docker-registry
   [prometheus]=/usr/bin/prometheus
   [postgresql]=/usr/lib/postgresql/15/bin/postgres
+  [mariadb-server]=/usr/sbin/mariadbd
+  [mariadb-client]=/usr/bin/mariadb-dump
+  [redis-server]=/usr/bin/redis-server
+  [redis-tools]=/usr/bin/redis-cli
   [restic]=/usr/bin/restic
   [skopeo]=/usr/bin/skopeo
   [busybox-static]=/bin/busybox
@@ -37,7 +41,20 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
   fi
   "${as_root[@]}" apt-get update -qq
+  # The lab starts its own servers: a package's init must not leave a system-wide one running
+  # (MariaDB, Redis and PostgreSQL would start one on their default ports). policy-rc.d 101 says
+  # "do not start" to invoke-rc.d; one already there (as in containers) is left as it is.
+  policy_made=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${as_root[@]}" chmod 755 /usr/sbin/policy-rc.d
+    policy_made=1
+  fi
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ -n "$policy_made" ]; then "${as_root[@]}" rm -f /usr/sbin/policy-rc.d; fi
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    for unit in mariadb redis-server postgresql; do "${as_root[@]}" systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+  fi
 fi
 if ! command -v kubectl >/dev/null; then
   # Debian bookworm has no kubectl package.

@@ -12,13 +12,14 @@ import { locationText, openBackend, parseLocation, type RepositoryLocation } fro
 import { RepositoryConfigError, RepositoryError } from '../engine/repository/errors.ts';
 import { Repository } from '../engine/repository/repository.ts';
 
-function config(ctx: CommandContext): LifeboatConfig {
-  return loadEnvironmentConfig(ctx).config;
+/** The config the command names (`loaded`, when the caller has read it already). */
+function config(ctx: CommandContext, loaded?: LifeboatConfig): LifeboatConfig {
+  return loaded ?? loadEnvironmentConfig(ctx).config;
 }
 
 /** The parsed location; a scheme lifeboat does not read is a usage error (exit 2). */
-export function parsedRepositoryLocation(ctx: CommandContext): RepositoryLocation {
-  const loc = ctx.globals.repo ?? (ctx.env.LIFEBOAT_REPOSITORY || undefined) ?? config(ctx).repository?.url ?? defaultRepositoryFolder(ctx.env);
+export function parsedRepositoryLocation(ctx: CommandContext, loaded?: LifeboatConfig): RepositoryLocation {
+  const loc = ctx.globals.repo ?? (ctx.env.LIFEBOAT_REPOSITORY || undefined) ?? config(ctx, loaded).repository?.url ?? defaultRepositoryFolder(ctx.env);
   try {
     return parseLocation(loc, ctx.cwd);
   } catch (e) {
@@ -31,13 +32,13 @@ export function repositoryLocation(ctx: CommandContext): string {
   return locationText(parsedRepositoryLocation(ctx));
 }
 
-export function repositoryPassword(ctx: CommandContext): string {
+export function repositoryPassword(ctx: CommandContext, loaded?: LifeboatConfig): string {
   const file = ctx.globals.passwordFile ? path.resolve(ctx.cwd, ctx.globals.passwordFile) : undefined;
   let password: string | undefined;
   if (file) password = readPasswordFile(file, '--password-file');
   else if (ctx.env.LIFEBOAT_PASSWORD) password = ctx.env.LIFEBOAT_PASSWORD;
   else {
-    const f = config(ctx).repository?.passwordFile;
+    const f = config(ctx, loaded).repository?.passwordFile;
     if (f) password = readPasswordFile(f, 'repository.passwordFile in the config');
   }
   if (!password) {

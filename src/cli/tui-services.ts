@@ -1,78 +1,57 @@
-import type Docker from 'dockerode';
 import type { Manifest } from '../engine/backup/manifest.ts';
-import type { LifeboatConfig } from '../engine/config/schema.ts';
-import type { KubeClient } from '../engine/kube/client.ts';
-import type { KubeTarget } from '../engine/kube/kubeconfig.ts';
+import type { EngineSession } from '../engine/session.ts';
 import type { Repository } from '../engine/repository/repository.ts';
 import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
-import { SOURCE_KINDS, type SourceKind } from '../engine/sources/types.ts';
+import { sourceModules } from '../engine/sources/registry.ts';
+import type { SourceKind } from '../engine/sources/types.ts';
 import { backupRun, summaryOf } from '../screens/backupRun.ts';
 import type { SnapshotSummary, TuiServices } from '../screens/services.ts';
 import { LIFEBOAT_VERSION } from '../engine/version.ts';
 
-// TuiServices over the real engine, for `lifeboat` with no subcommand. Each call opens what it
-// needs and closes it again, so the UI holds no repository lock while it only shows things.
-// The CLI resolves flags, config and kubeconfig into an EngineSession (cli -> screens -> engine).
-// Engine modules load lazily: the UI opens before Kubernetes and Docker clients are imported.
+// TuiServices over the real engine, for `lifeboat` with no subcommand. The CLI resolves flags,
+// config and kubeconfig into an EngineSession (cli -> screens -> engine); the UI holds no
+// repository lock while it only shows things (opening one takes none). Engine modules load
+// lazily: the UI opens before Kubernetes and Docker clients are imported.
 
 const MANIFEST_PATH = '/lifeboat/manifest.json';
 
 /** A snapshot as the backups screen lists it: from its manifest, else from lifeboat's tags and paths. */
 export function snapshotSummary(s: SnapshotInfo, manifest?: Manifest): SnapshotSummary {
   const tags = s.tags ?? [];
-  const fromPaths = s.paths.map((p) => p.replace(/^\//, '')).filter((p): p is SourceKind => SOURCE_KINDS.includes(p as SourceKind));
+  const modules = sourceModules();
+  const fromPaths = s.paths.map((p) => modules.find((m) => m.snapshotPath === p)?.kind).filter((k): k is SourceKind => k !== undefined);
   return {
     id: s.id,
     shortId: s.id.slice(0, 8),
     time: s.time,
     hostname: s.hostname,
-    tags: tags.filter((t) => t !== 'lifeboat' && t !== 'complete' && t !== 'partial' && !SOURCE_KINDS.includes(t as SourceKind)),
+    tags: tags.filter((t) => t !== 'lifeboat' && t !== 'complete' && t !== 'partial' && !modules.some((m) => m.kind === t)),
     sources: manifest ? manifest.jobs.filter((j) => j.status === 'ok').map((j) => j.kind) : fromPaths,
     bytes: manifest?.jobs.reduce((n, j) => n + j.bytes, 0),
     status: manifest?.status ?? (tags.includes('partial') ? 'partial' : 'complete'),
   };
 }
 
-/** What the CLI resolved for the UI: the config, the cluster, and how to open what it names. */
-export interface EngineSession {
-  config: LifeboatConfig;
-  configFile?: string;
-  /** The current cluster, or undefined when nothing names one. */
-  kube?: KubeTarget;
-  /** The process environment (DOCKER_HOST, credentials of the sources). */
-  env: NodeJS.ProcessEnv;
-  /** Where the repository is, for the header; undefined when none is configured. */
-  repository?: string;
-  openRepository(): Promise<Repository>;
-  openInventoryInputs(): Promise<{ kube?: KubeClient; docker?: Docker; repo?: Repository; warnings: string[]; close(): void }>;
-  /** The cluster of a kubeconfig context (undefined: the current one), as the flags and config find it. */
-  kubeFor(context?: string): Promise<KubeTarget | undefined>;
-}
-
-export async function engineServices(session: EngineSession): Promise<TuiServices> {
+/**
+ * TuiServices over an engine session: the repository is opened once (its key derived once) and
+ * kept for the UI's whole run, as are the cluster's and Docker's clients. `repository` is the
+ * location the header shows (undefined when none is configured).
+ */
+export async function engineServices(session: EngineSession, opts: { repository?: string } = {}): Promise<TuiServices> {
   const { endpointsOf } = await import('../engine/environment/endpoints.ts');
   const { probeEndpoints } = await import('../engine/environment/probe.ts');
   const env = { config: session.config, configFile: session.configFile, kube: session.kube };
-  const withRepo = async <T>(fn: (repo: Repository) => Promise<T>): Promise<T> => {
-    const repo = await session.openRepository();
-    try {
-      return await fn(repo);
-    } finally {
-      await repo.close();
-    }
-  };
+  const withRepo = async <T>(fn: (repo: Repository) => Promise<T>): Promise<T> => fn(await session.repository());
   /** The restore target of a request, closed after `fn`. */
   const withTarget = async <T>(context: string | undefined, fn: (target: import('../engine/restore/types.ts').RestoreTarget) => Promise<T>): Promise<T> => {
-    const { restoreTarget } = await import('../engine/restore/target.ts');
-    const kube = await session.kubeFor(context);
-    const target = restoreTarget(session.config, kube, session.env);
+    const target = await session.restoreTarget(context);
     try {
       return await fn(target);
     } finally {
       target.close();
     }
   };
-  const repository = session.repository;
+  const { repository } = opts;
   return {
     context: env.kube?.context,
     configFile: env.configFile,
@@ -81,20 +60,17 @@ export async function engineServices(session: EngineSession): Promise<TuiService
     probe: () => probeEndpoints(endpointsOf(env.config, env.kube, session.env), env.kube),
     loadInventory: async () => {
       const { buildInventory } = await import('../engine/inventory/build.ts');
-      const inputs = await session.openInventoryInputs();
-      try {
-        const inventory = await buildInventory({ ...inputs, config: env.config });
-        return { ...inventory, warnings: [...inputs.warnings, ...inventory.warnings] };
-      } finally {
-        inputs.close();
-      }
+      const { inventoryInputs } = await import('./inventory-inputs.ts');
+      const inputs = await inventoryInputs(session);
+      const inventory = await buildInventory({ ...inputs, config: env.config });
+      return { ...inventory, warnings: [...inputs.warnings, ...inventory.warnings] };
     },
     startBackup: (opts) =>
       backupRun(async ({ signal, onEvent }) => {
         const { planBackup } = await import('../engine/backup/plan.ts');
         const { runBackup } = await import('../engine/backup/backup.ts');
         // Marked items: only they are captured (each source lists only what it needs for them).
-        const plan = await planBackup({ config: env.config, kube: env.kube, env: session.env, items: opts.items });
+        const plan = await planBackup({ config: env.config, kube: env.kube, env: session.env, items: opts.items, clients: { kube: await session.kubeClient(), docker: await session.docker() } });
         return withRepo(async (repo) => {
           const cluster = env.kube ? { context: env.kube.context, server: env.kube.server } : undefined;
           const report = await runBackup({ repo, plan, version: LIFEBOAT_VERSION, cluster, signal, onEvent });

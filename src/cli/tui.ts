@@ -9,8 +9,8 @@ export async function openTui(ctx: CommandContext): Promise<number> {
     );
   }
   const { loadEnvironment } = await import('./environment.ts');
-  const { openInventoryInputs } = await import('./inventory-inputs.ts');
-  const { openRepository, repositoryLocation } = await import('./repository-options.ts');
+  const { repositoryLocation } = await import('./repository-options.ts');
+  const { openSession } = await import('./session.ts');
   const { engineServices } = await import('./tui-services.ts');
   const { noColorRequested } = await import('../components/theme.ts');
   const { runTui } = await import('../screens/run.tsx');
@@ -23,15 +23,12 @@ export async function openTui(ctx: CommandContext): Promise<number> {
     if (e instanceof UsageError) throw e;
     repository = undefined;
   }
-  const services = await engineServices({
-    config: env.config,
-    configFile: env.configFile,
-    kube: env.kube,
-    env: ctx.env,
-    repository,
-    openRepository: () => openRepository(ctx),
-    openInventoryInputs: () => openInventoryInputs(ctx, env),
-    kubeFor: async (context) => (context ? (await loadEnvironment({ ...ctx, globals: { ...ctx.globals, context } })).kube : env.kube),
-  });
-  return runTui({ services, noColor: noColorRequested(ctx.env, ctx.globals.noColor), stdout: ctx.stdout as NodeJS.WriteStream, stdin: ctx.stdin as NodeJS.ReadStream });
+  // One session for the whole run: the repository opens (scrypt runs) once, not on every screen.
+  const session = openSession(ctx, env);
+  try {
+    const services = await engineServices(session, { repository });
+    return await runTui({ services, noColor: noColorRequested(ctx.env, ctx.globals.noColor), stdout: ctx.stdout as NodeJS.WriteStream, stdin: ctx.stdin as NodeJS.ReadStream });
+  } finally {
+    await session.close();
+  }
 }

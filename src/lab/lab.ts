@@ -1,5 +1,6 @@
-// The local lab: real etcd, dockerd, a registry, Prometheus, PostgreSQL, an S3 server and the
-// project's Kubernetes API server, each on a free loopback port in its own folder of the lab.
+// The local lab: real etcd, dockerd, a registry, Prometheus, PostgreSQL, an S3 server, MariaDB,
+// Redis and the project's Kubernetes API server, each on a free loopback port in its own folder of
+// the lab.
 // `lifeboat lab up|down|status|env` and the tests both go through here.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -15,8 +16,10 @@ import { cgroupParentOf, dockerdService, sweepContainerCgroups } from './service
 import { etcdService } from './services/etcd.ts';
 import { KUBELET_PREFIX, kubeletService, labNodeNames } from './services/kubelet.ts';
 import { kubeApiserverService } from './services/kube-apiserver.ts';
+import { mariadbService } from './services/mariadb.ts';
 import { postgresService } from './services/postgres.ts';
 import { prometheusService } from './services/prometheus.ts';
+import { redisService } from './services/redis.ts';
 import { registryService } from './services/registry.ts';
 import { LAB_S3_CREDENTIALS, s3Service } from './services/s3.ts';
 
@@ -25,7 +28,7 @@ import { LAB_S3_CREDENTIALS, s3Service } from './services/s3.ts';
  * the others in parallel. The Kubernetes API server joins here as
  * `{ name: 'kube-apiserver', needs: ['etcd'], ... }`, writing the kubeconfig at `lab.kubeconfig`.
  */
-export const LAB_SERVICES: ServiceDef[] = [etcdService, kubeApiserverService, dockerdService, registryService, prometheusService, postgresService, s3Service];
+export const LAB_SERVICES: ServiceDef[] = [etcdService, kubeApiserverService, dockerdService, registryService, prometheusService, postgresService, s3Service, mariadbService, redisService];
 
 export const STATE_FILE = 'state.json';
 export const CONFIG_FILE = 'lifeboat.yaml';
@@ -345,6 +348,12 @@ export function labEnv(state: LabState): Record<string, string> {
     env.AWS_ACCESS_KEY_ID = LAB_S3_CREDENTIALS.accessKeyId;
     env.AWS_SECRET_ACCESS_KEY = LAB_S3_CREDENTIALS.secretAccessKey;
   }
+  const mariadb = svc('mariadb');
+  if (mariadb) {
+    env.MYSQL_HOST = '127.0.0.1';
+    env.MYSQL_TCP_PORT = String(mariadb.port);
+  }
+
   if (state.complete) env.LIFEBOAT_CONFIG = state.config;
   return env;
 }
@@ -395,6 +404,19 @@ export function labConfig(state: LabState): LifeboatConfig {
     config.databases = [
       { name: 'lab', kind: 'postgresql', host: '127.0.0.1', port: pg.port, user: pg.extra?.user ?? 'postgres', database: pg.extra?.database ?? 'postgres' },
     ];
+  }
+  const mariadb = svc('mariadb');
+  if (mariadb) {
+    config.mariadb = [{ name: 'lab', host: '127.0.0.1', port: mariadb.port, user: mariadb.extra?.user, passwordFile: mariadb.extra?.passwordFile }];
+  }
+  const redis = svc('redis');
+  if (redis) config.redis = [{ name: 'lab', host: '127.0.0.1', port: redis.port, passwordFile: redis.extra?.passwordFile }];
+  const s3 = svc('s3');
+  if (s3) {
+    // The application's bucket; the lab's S3 credentials are s3rver's fixed, public ones.
+    const secret = path.join(s3.dir, 'secret-access-key');
+    if (!fs.existsSync(secret)) fs.writeFileSync(secret, `${LAB_S3_CREDENTIALS.secretAccessKey}\n`, { mode: 0o600 });
+    config.buckets = [{ name: 'app-data', endpoint: s3.address, bucket: 'app-data', accessKeyId: LAB_S3_CREDENTIALS.accessKeyId, secretAccessKeyFile: secret }];
   }
   config.lab = { dir: state.dir };
   return config;

@@ -24,6 +24,13 @@ const PACKAGE_OF: Record<string, string> = {
   skopeo: 'skopeo',
   busybox: 'busybox-static',
   tar: 'tar',
+  mariadbd: 'mariadb-server',
+  'mariadb-install-db': 'mariadb-server',
+  mariadb: 'mariadb-client',
+  'mariadb-admin': 'mariadb-client',
+  'mariadb-dump': 'mariadb-client',
+  'redis-server': 'redis-server',
+  'redis-cli': 'redis-tools',
 };
 
 /** PostgreSQL's server programs (initdb, postgres) live off PATH on Debian; newest version first. */

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('the lab', () => {
-  it('starts seven healthy services (six and the API server), each in its own folder with its log', async () => {
+  it('starts nine healthy services (eight and the API server), each in its own folder with its log', async () => {
     const status = await labStatus(lab.dir);
     expect(status!.map((s) => [s.name, s.healthy])).toEqual([
       ['etcd', true],
@@ -33,6 +33,8 @@ describe('the lab', () => {
       ['prometheus', true],
       ['postgres', true],
       ['s3', true],
+      ['mariadb', true],
+      ['redis', true],
     ]);
     for (const s of Object.values(lab.services)) {
       expect(s.dir).toBe(path.join(lab.dir, s.name));
@@ -50,6 +52,9 @@ describe('the lab', () => {
     expect(config.prometheus?.[0]?.url).toBe(lab.services.prometheus!.address);
     expect(config.prometheus?.[0]?.ruleFiles).toEqual([path.join(lab.dir, 'prometheus', 'rules.yml')]);
     expect(config.databases?.[0]).toMatchObject({ kind: 'postgresql', host: '127.0.0.1', port: lab.services.postgres!.port, database: 'lab' });
+    expect(config.mariadb?.[0]).toMatchObject({ name: 'lab', host: '127.0.0.1', port: lab.services.mariadb!.port, user: 'lab' });
+    expect(config.redis?.[0]).toMatchObject({ name: 'lab', port: lab.services.redis!.port });
+    expect(config.buckets?.[0]).toMatchObject({ name: 'app-data', endpoint: lab.services.s3!.address, bucket: 'app-data' });
     expect(config.lab?.dir).toBe(lab.dir);
     expect(lab.env).toMatchObject({ DOCKER_HOST: config.docker?.host, ETCDCTL_API: '3', LIFEBOAT_CONFIG: lab.configFile });
   });
@@ -147,5 +152,38 @@ describe('s3', () => {
     expect(await got.Body!.transformToString()).toBe('hello');
     expect(got.Metadata).toEqual({ owner: 'lab' });
     await expect(client('wrong').send(new ListBucketsCommand({}))).rejects.toThrow(/access key/i);
+  });
+});
+
+/** Owner of a process, from /proc (the lab runs the servers as their own users when it is root). */
+function processUser(pid: number): string {
+  const uid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
+  return fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === uid)!.split(':')[0]!;
+}
+
+describe('mariadb', () => {
+  it('answers the lab user with its password over TCP, refuses a wrong one, and runs as mysql', async () => {
+    const m = lab.services.mariadb!;
+    const password = fs.readFileSync(m.extra!.passwordFile!, 'utf8').trim();
+    const args = ['--no-defaults', '--protocol=tcp', '-h', '127.0.0.1', '-P', String(m.port), '-u', 'lab', '-N', '-B', 'lab'];
+    const { stdout } = await run('mariadb', [...args, '-e', 'create table t (x int); insert into t values (1), (2), (3); select sum(x), database() from t;'], { env: { ...process.env, MYSQL_PWD: password } });
+    expect(stdout.trim()).toBe('6\tlab');
+    await expect(run('mariadb', [...args, '-e', 'select 1'], { env: { ...process.env, MYSQL_PWD: 'wrong' } })).rejects.toThrow(/Access denied/);
+    if (process.getuid?.() === 0) expect(processUser(m.pid)).toBe('mysql');
+  });
+});
+
+describe('redis', () => {
+  it('asks for its password, keeps keys, and runs as redis with no system-wide server beside it', async () => {
+    const r = lab.services.redis!;
+    const cli = (auth: string | undefined, ...args: string[]) =>
+      run('redis-cli', ['-p', String(r.port), '--no-auth-warning', ...args], { env: { ...process.env, ...(auth ? { REDISCLI_AUTH: auth } : {}) } });
+    expect((await cli(undefined, 'get', 'x')).stdout).toMatch(/NOAUTH/);
+    const password = fs.readFileSync(r.extra!.passwordFile!, 'utf8').trim();
+    expect((await cli(password, 'set', 'x', '1', 'EX', '100')).stdout.trim()).toBe('OK');
+    expect(Number((await cli(password, 'ttl', 'x')).stdout.trim())).toBeGreaterThan(0);
+    if (process.getuid?.() === 0) expect(processUser(r.pid)).toBe('redis');
+    // The password is in the config file, never on a command line `ps` shows.
+    expect(fs.readFileSync(`/proc/${r.pid}/cmdline`, 'utf8')).not.toContain(password);
   });
 });

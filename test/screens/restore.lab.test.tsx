@@ -3,10 +3,9 @@ import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { App } from '../../src/screens/App.tsx';
 import { makeTheme } from '../../src/components/theme.ts';
-import { dockerClient } from '../../src/engine/environment/probe.ts';
 import { resolveKubeTarget } from '../../src/engine/kube/kubeconfig.ts';
-import { openBackend } from '../../src/engine/repository/backend/location.ts';
-import { Repository } from '../../src/engine/repository/repository.ts';
+import { parseLocation } from '../../src/engine/repository/backend/location.ts';
+import { EngineSession } from '../../src/engine/session.ts';
 import { engineServices } from '../../src/cli/tui-services.ts';
 import { renderApp, runCommand } from '../helpers/render.tsx';
 import { restoreTestEnvironment } from '../restore/helpers.ts';
@@ -20,15 +19,14 @@ const env = restoreTestEnvironment(['kube-apiserver'], ['kubernetes']);
 async function services() {
   const { config, lab } = env;
   const password = fs.readFileSync(config.repository!.passwordFile!, 'utf8').trim();
-  return engineServices({
+  const session = new EngineSession({
     config,
     kube: resolveKubeTarget({ flag: lab.kubeconfig, env: {} }),
     env: {},
-    repository: config.repository!.url,
-    openRepository: () => Repository.open(openBackend(config.repository!.url!), password),
-    openInventoryInputs: async () => ({ warnings: [], close() {}, docker: config.docker?.host ? dockerClient(config.docker.host) : undefined }),
+    repository: () => ({ location: parseLocation(config.repository!.url!), password }),
     kubeFor: async (context) => resolveKubeTarget({ flag: lab.kubeconfig, contextFlag: context, env: {} }),
   });
+  return engineServices(session, { repository: config.repository!.url });
 }
 
 /** What namespace shop holds, with versions: any write changes it. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ETCD_SNAPSHOT_PATH, TrailingSha256, etcdSource } from '../../src/engine/sources/etcd.ts';
+import { ETCD_SNAPSHOT_PATH, TrailingSha256, etcdSource } from '../../src/engine/sources/etcd/backup.ts';
 import { createHash } from 'node:crypto';
 import { recordingContext, sourceTestEnvironment } from './sink.ts';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../src/engine/config/schema.ts';
-import { databaseDumpPath, postgresSource } from '../../src/engine/sources/postgres.ts';
+import { databaseDumpPath, postgresSource } from '../../src/engine/sources/databases/postgres.ts';
 import { recordingContext, sourceTestEnvironment } from './sink.ts';
 
 const env = sourceTestEnvironment(['postgres'], 'pg');

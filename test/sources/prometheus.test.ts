@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prometheusName, prometheusSource } from '../../src/engine/sources/prometheus.ts';
+import { prometheusName, prometheusSource } from '../../src/engine/sources/prometheus/backup.ts';
 import { recordingContext, sourceTestEnvironment } from './sink.ts';
 
 const env = sourceTestEnvironment(['prometheus'], 'prom');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient } from '../../src/engine/environment/probe.ts';
-import { mapPath, volumesSource, type PersistentVolume } from '../../src/engine/sources/volumes.ts';
+import { mapPath, volumesSource, type PersistentVolume } from '../../src/engine/sources/volumes/backup.ts';
 import { recordingContext, sourceTestEnvironment } from './sink.ts';
 
 const env = sourceTestEnvironment(['dockerd'], 'volumes');

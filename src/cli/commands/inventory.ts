@@ -18,16 +18,19 @@ coverage is unknown, and the figure covers only what was seen); use --json for s
     const verdict = ctx.values.verdict as string | undefined;
     if (verdict && !(verdict in VERDICT_WORDS)) throw new UsageError(`unknown verdict '${verdict}' for --verdict: use needs-backup, skippable or at-risk`);
     const { loadEnvironment } = await import('../environment.ts');
-    const { openInventoryInputs } = await import('../inventory-inputs.ts');
+    const { inventoryInputs } = await import('../inventory-inputs.ts');
+    const { openSession } = await import('../session.ts');
     const { buildInventory } = await import('../../engine/inventory/build.ts');
     const { formatAge, formatPercent } = await import('../../components/format.ts');
     const env = await loadEnvironment(ctx);
-    const inputs = await openInventoryInputs(ctx, env);
+    const session = openSession(ctx, env);
     let inventory;
+    let inputs;
     try {
+      inputs = await inventoryInputs(session);
       inventory = await buildInventory({ ...inputs, config: env.config, signal: ctx.signal });
     } finally {
-      inputs.close();
+      await session.close();
     }
     const warnings = [...inputs.warnings, ...inventory.warnings];
     const unknown = inventory.unobserved ?? [];

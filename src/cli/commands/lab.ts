@@ -132,7 +132,9 @@ const seedCommand: Command = {
 real files, a CronJob, a bare Pod, ConfigMaps, Secrets, an Ingress, Services) and 'monitoring'
 (the Prometheus configuration in a ConfigMap, a CRD with custom resources); images built and
 pushed to the lab registry; Docker named volumes; a standalone container that keeps data in its
-writable layer; rules in Prometheus; orders in PostgreSQL. What exists already is left alone.`,
+writable layer; rules in Prometheus; orders in PostgreSQL; products and stock moves (with a trigger, routines and an
+event) in MariaDB; keys of every type with TTLs in Redis; objects with metadata in the app-data
+bucket. What exists already is left alone.`,
   options: { ...DIR_OPTION, quiet: { type: 'boolean', short: 'q' } },
   optionHelp: { ...DIR_HELP, quiet: 'print nothing when all went well' },
   async run(ctx) {
@@ -148,10 +150,12 @@ writable layer; rules in Prometheus; orders in PostgreSQL. What exists already i
     const t0 = Date.now();
     const services = Object.fromEntries(state.services.map((s) => [s.name, s]));
     const seeded = await seedServices(services);
+    const stores = await (await import('../../lab/seed/data-stores.ts')).seedDataStores(services);
     const kube = await seedKubernetes(state.kubeconfig, dir, { registry: seeded.registry });
     if (ctx.values.quiet) return EXIT.ok;
     ctx.out(`lab seeded in ${seconds(Date.now() - t0)}: namespaces ${kube.namespaces.join(', ')} (${kube.created.length} objects created),`);
     ctx.out(`  images ${seeded.images.length} pushed to ${seeded.registry}, Docker volumes ${seeded.volumes.join(', ')}, containers ${seeded.containers.join(', ')}`);
+    if (stores.length) ctx.out(`  ${stores.join('; ')}`);
     return EXIT.ok;
   },
 };

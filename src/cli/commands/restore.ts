@@ -40,6 +40,9 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     'volume-target': { type: 'string' },
     'prometheus-target': { type: 'string' },
     'prometheus-reload': { type: 'boolean' },
+    'database-map': { type: 'string', multiple: true },
+    'redis-target': { type: 'string' },
+    'bucket-map': { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
   },
   optionHelp: {
@@ -47,7 +50,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     kind: 'only these kinds, e.g. Deployment,configmaps,certificates.cert-manager.io',
     name: 'only objects (and Docker volumes, Prometheus servers, database servers) of these names',
     selector: 'only objects matching this label selector',
-    only: 'only these sources: objects,volumes,images,etcd,prometheus,databases (default all but etcd)',
+    only: 'only these sources: objects,volumes,images,etcd,prometheus,databases,mariadb,redis,buckets (default all but etcd)',
     'target-context': 'kubeconfig context to restore into (default: --context, the current one)',
     'namespace-map': 'restore namespace old as new: old=new (PV claims and RoleBinding subjects follow)',
     'storage-class-map': 'use storage class new where the snapshot says old: old=new',
@@ -62,17 +65,21 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
     'volume-target': 'restore volume data into this folder instead (DIR/docker/NAME, DIR/pv/NAME)',
     'prometheus-target': "write Prometheus files under this folder instead of the server's paths",
     'prometheus-reload': 'reload Prometheus (POST /-/reload) after writing its files',
+    'database-map': 'restore MariaDB database old as new: old=new',
+    'redis-target': 'write each Redis RDB to DIR/SERVER/dump.rdb instead of loading it into the server',
+    'bucket-map': 'restore bucket old (its name in lifeboat.yaml) into bucket new on the same endpoint: old=new',
     'dry-run': 'print the plan (counts, every action, a diff of each object that would change) and write nothing',
   },
   async run(ctx) {
-    const { RESTORE_SOURCES, DEFAULT_RESTORE_SOURCES } = await import('../../engine/restore/types.ts');
+    const { restoreSources, defaultRestoreSources } = await import('../../engine/sources/registry.ts');
+    const sources = restoreSources();
     const { parseMapping } = await import('../../engine/restore/mappings.ts');
     let only = list(ctx.values.only);
     for (const k of only ?? []) {
-      if (!RESTORE_SOURCES.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${RESTORE_SOURCES.join(', ')}`);
+      if (!sources.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${sources.join(', ')}`);
     }
     const etcdDataDir = ctx.values['etcd-data-dir'] as string | undefined;
-    if (etcdDataDir && !only) only = [...DEFAULT_RESTORE_SOURCES, 'etcd'];
+    if (etcdDataDir && !only) only = [...defaultRestoreSources(), 'etcd'];
     const policy = (ctx.values['existing-resource-policy'] as string | undefined) ?? 'skip';
     if (!['skip', 'update', 'recreate'].includes(policy)) throw new UsageError(`--existing-resource-policy takes skip, update or recreate, not '${policy}'`);
     const bump = numberFlag(ctx.values['etcd-bump-revision'], '--etcd-bump-revision', { integer: true });
@@ -82,6 +89,8 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
         namespaceMap: parseMapping(many(ctx.values['namespace-map']), '--namespace-map'),
         storageClassMap: parseMapping(many(ctx.values['storage-class-map']), '--storage-class-map'),
         registryMap: parseMapping(many(ctx.values['registry-map']), '--registry-map'),
+        databaseMap: parseMapping(many(ctx.values['database-map']), '--database-map'),
+        bucketMap: parseMapping(many(ctx.values['bucket-map']), '--bucket-map'),
       };
     } catch (e) {
       throw new UsageError((e as Error).message);
@@ -96,8 +105,8 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       }
     }
     const { loadEnvironment } = await import('../environment.ts');
-    const { openRepository, reportDamage } = await import('../repository-options.ts');
-    const { restoreTarget } = await import('../../engine/restore/target.ts');
+    const { reportDamage } = await import('../repository-options.ts');
+    const { openSession, sessionRepository } = await import('../session.ts');
     const { planRestore } = await import('../../engine/restore/plan.ts');
     const { findBackup } = await import('../../engine/backup/find.ts');
     const { NotFoundError } = await import('../../engine/repository/errors.ts');
@@ -107,9 +116,13 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
 
     const targetContext = ctx.values['target-context'] as string | undefined;
     const env = await loadEnvironment({ ...ctx, globals: { ...ctx.globals, context: targetContext ?? ctx.globals.context } });
-    const target = restoreTarget(env.config, env.kube, ctx.env);
-    const repo = await openRepository(ctx);
+    // The target context is this session's cluster: its client is the session's.
+    const session = openSession(ctx, env);
+    let target;
+    let repo;
     try {
+      target = await session.restoreTarget();
+      repo = await sessionRepository(session);
       let snapshot;
       try {
         snapshot = await findBackup(repo, ctx.positionals[0]!);
@@ -134,6 +147,7 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
           volumeTarget: ctx.values['volume-target'] as string | undefined,
           prometheusTarget: ctx.values['prometheus-target'] as string | undefined,
           prometheusReload: ctx.values['prometheus-reload'] === true,
+          redisTarget: ctx.values['redis-target'] as string | undefined,
         },
         signal: ctx.signal,
       });
@@ -166,9 +180,9 @@ Exit code 0 when everything was done, 1 when something failed (the report says w
       if (report.status === 'cancelled') throw new CliError('restore cancelled: what was written before stays (see the report)');
       return report.status === 'ok' ? EXIT.ok : EXIT.failed;
     } finally {
-      target.close();
-      reportDamage(ctx, repo);
-      await repo.close();
+      target?.close();
+      if (repo) reportDamage(ctx, repo);
+      await session.close();
     }
   },
 };

@@ -4,6 +4,7 @@ import type { JobEventListener } from '../jobs/events.ts';
 import type { Repository } from '../repository/repository.ts';
 import { openSnapshotSink } from '../sources/repository-sink.ts';
 import { SNAPSHOT_PATHS } from '../sources/sink.ts';
+import { sourceModule } from '../sources/registry.ts';
 import { buildManifest, type Manifest } from './manifest.ts';
 import type { BackupPlan } from './plan.ts';
 
@@ -81,6 +82,6 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
     return { status: 'failed', manifest, results };
   }
   await writer.addBytes(SNAPSHOT_PATHS.manifest, JSON.stringify(manifest, null, 2));
-  const snapshot = await writer.commit({ tags: snapshotTags(manifest, opts.tags), hostname, parent: parent?.id, paths: opts.plan.sources.map((s) => `/${s.kind}`) });
+  const snapshot = await writer.commit({ tags: snapshotTags(manifest, opts.tags), hostname, parent: parent?.id, paths: opts.plan.sources.map((s) => sourceModule(s.kind)?.snapshotPath ?? `/${s.kind}`) });
   return { snapshot, status: manifest.status, manifest, results };
 }

@@ -1,17 +1,12 @@
+import type Docker from 'dockerode';
 import type { LifeboatConfig } from '../config/schema.ts';
-import { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { checkFilters } from './check-filters.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
-import { dockerClient } from '../environment/probe.ts';
-import { persistentVolumes, workloadImages } from '../kube/workloads.ts';
-import { etcdSource } from '../sources/etcd.ts';
-import { imagesSource } from '../sources/images/source.ts';
-import { prometheusName, prometheusSource } from '../sources/prometheus.ts';
-import { volumesSource, type PersistentVolume } from '../sources/volumes.ts';
-import { kubernetesSource } from '../sources/kubernetes.ts';
-import { postgresSource } from '../sources/postgres.ts';
-import { SOURCE_KINDS, type BackupSource, type ItemFilter, type SourceKind } from '../sources/types.ts';
-import { databaseId, persistentVolumeId, prometheusItemId, sourceOfItem } from '../sources/item-ids.ts';
+import { EngineSession } from '../session.ts';
+import { sourceKinds, sourceModules, sourceOfItem } from '../sources/registry.ts';
+import type { BackupContext } from '../sources/source.ts';
+import type { BackupSource, ItemFilter, SourceKind } from '../sources/types.ts';
 
 export interface BackupFilters {
   namespaces?: string[];
@@ -32,6 +27,8 @@ export interface PlanInput {
   items?: string[];
   filters?: BackupFilters;
   signal?: AbortSignal;
+  /** Clients to use (a session's), left open; without them the plan opens its own and closes them. */
+  clients?: { kube?: KubeClient; docker?: Docker };
 }
 
 export interface BackupPlan {
@@ -46,93 +43,46 @@ export interface BackupPlan {
 /** A source asked for with --only but not configured: the error says what to add. */
 export class NotConfiguredError extends Error {}
 
-const HOW_TO_CONFIGURE: Record<SourceKind, string> = {
-  kubernetes: 'no cluster: pass --kubeconfig or name cluster.kubeconfig in lifeboat.yaml',
-  etcd: 'no etcd endpoints: add etcd.endpoints to lifeboat.yaml',
-  volumes: 'no Docker host and no cluster: add docker.host or a cluster to lifeboat.yaml',
-  images: 'no Docker host, registry or cluster: add docker.host, registries or images to lifeboat.yaml',
-  prometheus: 'no Prometheus: add prometheus[].url to lifeboat.yaml',
-  databases: 'no databases: add databases[] to lifeboat.yaml',
-};
-
 /** Which sources a backup runs, from the config, the cluster and --only. */
 export async function planBackup(input: PlanInput): Promise<BackupPlan> {
   const { config, kube } = input;
   const filters = input.filters ?? {};
   const items = input.items?.length ? new Set(input.items) : undefined;
   const only: ItemFilter | undefined = items && ((id) => items.has(id));
-  const itemSources = items && SOURCE_KINDS.filter((k) => [...items].some((id) => sourceOfItem(id) === k));
+  const kinds = sourceKinds();
+  const itemSources = items && kinds.filter((k) => [...items].some((id) => sourceOfItem(id) === k));
   if (itemSources?.length === 0) throw new NotConfiguredError('no backup job captures the items asked for (they are skippable or out of reach)');
-  const wanted = new Set(itemSources ?? (input.only?.length ? input.only : SOURCE_KINDS));
-  const client = kube ? new KubeClient(kube.kubeConfig) : undefined;
+  const wanted = new Set(itemSources ?? (input.only?.length ? input.only : kinds));
+  // Clients not given are the plan's own, from a session of its own, closed with the plan.
+  const own = new EngineSession({ config, kube, env: input.env });
+  const client = kube ? (input.clients?.kube ?? (await own.kubeClient())) : undefined;
   const namespaces = filters.namespaces ?? config.cluster?.namespaces;
   try {
     await checkFilters(client, { ...filters, namespaces }, input.signal);
   } catch (e) {
-    client?.close();
+    void own.close();
     throw e;
   }
   const warnings: string[] = [];
   const dockerHost = config.docker?.host ?? input.env.DOCKER_HOST;
-  const docker = dockerHost ? dockerClient(dockerHost) : undefined;
-  let pvs: PersistentVolume[] = [];
-  let pvsUnknown: string | undefined;
-  if (client && wanted.has('volumes')) {
-    try {
-      const all = (await persistentVolumes(client)) as unknown as PersistentVolume[];
-      pvs = namespaces?.length ? all.filter((pv) => namespaces.includes(pv.spec?.claimRef?.namespace ?? '')) : all;
-      if (only) pvs = pvs.filter((pv) => only(persistentVolumeId(pv.metadata.name)));
-    } catch (e) {
-      pvsUnknown = (e as Error).message.split('\n')[0];
-    }
-  }
-  const factories: Record<SourceKind, () => BackupSource | undefined> = {
-    kubernetes: () =>
-      client &&
-      kubernetesSource({
-        client,
-        namespaces,
-        resources: filters.resources,
-        excludeResources: filters.excludeResources,
-        labelSelector: filters.labelSelector,
-        optOutLabel: config.cluster?.optOutLabel,
-        includeGenerated: filters.includeGenerated,
-        allVersions: filters.allVersions,
-        only,
-        onlyCollections: items && new Set([...items].filter((id) => id.startsWith('kubernetes:')).map((id) => id.slice('kubernetes:'.length).split('/').slice(0, 3).join('/'))),
-      }),
-    etcd: () => (config.etcd?.endpoints?.length ? etcdSource({ endpoints: config.etcd.endpoints, ca: config.etcd.ca, cert: config.etcd.cert, key: config.etcd.key }) : undefined),
-    volumes: () =>
-      docker || pvs.length || pvsUnknown ? volumesSource({ docker, dockerHost, persistentVolumes: pvs, persistentVolumesUnknown: pvsUnknown, pathMap: config.volumes?.pathMap, only }) : undefined,
-    images: () =>
-      docker || client || config.registries?.length || config.images?.length
-        ? imagesSource({
-            config,
-            docker,
-            dockerHost,
-            podImages: client ? async () => [...(await workloadImages(client, { namespaces })).keys()] : undefined,
-            only,
-          })
-        : undefined,
-    prometheus: () => {
-      const servers = (config.prometheus ?? []).filter((p) => !only || only(prometheusItemId(prometheusName(p), 'config')));
-      return servers.length ? prometheusSource({ servers }) : undefined;
-    },
-    databases: () => {
-      const databases = (config.databases ?? []).filter((d) => !only || only(databaseId(d.name, d.database)));
-      return databases.length ? postgresSource({ databases }) : undefined;
-    },
-  };
+  const docker = input.clients?.docker ?? (await own.docker());
+  const ctx: BackupContext = { config, env: input.env, kube: client, docker, dockerHost, namespaces, filters, only, items, signal: input.signal, warnings };
   const sources: BackupSource[] = [];
   const notConfigured: BackupPlan['notConfigured'] = [];
-  for (const kind of SOURCE_KINDS) {
-    if (!wanted.has(kind)) continue;
-    const source = factories[kind]();
-    if (source) sources.push(source);
-    else {
-      if (input.only?.includes(kind) || itemSources?.includes(kind)) throw new NotConfiguredError(`${kind} cannot be backed up: ${HOW_TO_CONFIGURE[kind]}`);
-      notConfigured.push({ kind, reason: HOW_TO_CONFIGURE[kind] });
+  try {
+    for (const module of sourceModules()) {
+      const { kind } = module;
+      if (!wanted.has(kind)) continue;
+      const source = await module.backup(ctx);
+      if (source) sources.push(source);
+      else {
+        if (input.only?.includes(kind) || itemSources?.includes(kind)) throw new NotConfiguredError(`${kind} cannot be backed up: ${module.config.notConfigured}`);
+        notConfigured.push({ kind, reason: module.config.notConfigured });
+      }
     }
+  } catch (e) {
+    void own.close();
+    throw e;
   }
-  return { sources, notConfigured, warnings, close: () => client?.close() };
+  return { sources, notConfigured, warnings, close: () => void own.close() };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { sourceModules, configShape } from '../sources/registry.ts';
 import { CONFIG_SHAPE, type LifeboatConfig } from './schema.ts';
 import { ConfigProblem, validate } from './validate.ts';
 
@@ -47,7 +48,7 @@ export function readConfigFile(file: string, from?: string): LifeboatConfig {
   }
   if (doc === undefined || doc === null) return {};
   try {
-    const config = validate(doc, CONFIG_SHAPE) as LifeboatConfig;
+    const config = validate(doc, configShape(CONFIG_SHAPE)) as LifeboatConfig;
     return resolvePaths(config, path.dirname(file));
   } catch (e) {
     if (e instanceof ConfigProblem) throw new ConfigError(`${file}: key ${e.message}`);
@@ -64,10 +65,7 @@ function resolvePaths(config: LifeboatConfig, dir: string): LifeboatConfig {
   const url = config.repository?.url;
   if (url?.startsWith('local:') && url.length > 'local:'.length) config.repository!.url = `local:${abs(url.slice('local:'.length))}`;
   else if (url && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url)) config.repository!.url = abs(url);
-  for (const k of ['ca', 'cert', 'key'] as const) if (config.etcd?.[k]) config.etcd[k] = abs(config.etcd[k]);
-  for (const r of config.registries ?? []) r.passwordFile = abs(r.passwordFile);
-  for (const d of config.databases ?? []) d.passwordFile = abs(d.passwordFile);
-  for (const p of config.prometheus ?? []) p.ruleFiles = p.ruleFiles?.map((f) => abs(f)!);
+  for (const source of sourceModules()) source.config.resolvePaths?.(config, abs);
   if (config.lab?.dir) config.lab.dir = abs(config.lab.dir);
   return config;
 }

@@ -1,5 +1,7 @@
 // The shape of lifeboat.yaml, as data: the validator walks it and reports each key by its path.
-// Each leaf is a type tag; a field ending in '?' is optional.
+// Each leaf is a type tag; a field ending in '?' is optional. CONFIG_SHAPE holds the general
+// sections; each source's module declares its own (sources/<kind>/index.ts, config.shape), and
+// configShape() in sources/registry.ts puts them together.
 
 export type Leaf = 'string' | 'number' | 'boolean' | 'duration' | 'string[]';
 export type Shape = Leaf | { [key: string]: Shape } | [Shape];
@@ -17,43 +19,6 @@ export const CONFIG_SHAPE: Record<string, Shape> = {
   },
   'docker?': {
     'host?': 'string',
-  },
-  'etcd?': {
-    'endpoints?': 'string[]',
-    'ca?': 'string',
-    'cert?': 'string',
-    'key?': 'string',
-  },
-  'registries?': [
-    {
-      url: 'string',
-      'username?': 'string',
-      'passwordFile?': 'string',
-      'insecureSkipTLSVerify?': 'boolean',
-      'repositories?': 'string[]',
-    },
-  ],
-  'images?': 'string[]',
-  'prometheus?': [
-    {
-      url: 'string',
-      'ruleFiles?': 'string[]',
-      'tsdbSnapshot?': 'boolean',
-    },
-  ],
-  'databases?': [
-    {
-      name: 'string',
-      'kind?': 'string',
-      'host?': 'string',
-      'port?': 'number',
-      'user?': 'string',
-      database: 'string',
-      'passwordFile?': 'string',
-    },
-  ],
-  'volumes?': {
-    'pathMap?': [{ from: 'string', to: 'string' }],
   },
   'rpo?': 'duration',
   'lab?': {

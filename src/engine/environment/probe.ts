@@ -1,23 +1,14 @@
-import net from 'node:net';
 import https from 'node:https';
 import Docker from 'dockerode';
 import { DeadlineError, requestDeadlineMs } from '../deadline.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
+import { sourceModules } from '../sources/registry.ts';
 import type { Endpoint } from './endpoints.ts';
 
 export interface ProbeResult extends Endpoint {
   ok: boolean;
   /** What answered (a version) or why it did not, in a few words. */
   detail: string;
-}
-
-function tcp(host: string, port: number, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port });
-    s.setTimeout(timeoutMs, () => s.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    s.once('connect', () => (s.destroy(), resolve()));
-    s.once('error', reject);
-  });
 }
 
 async function probeCluster(kube: KubeTarget, timeoutMs: number): Promise<string> {
@@ -65,38 +56,18 @@ export function dockerClient(host: string): Docker {
 
 async function probeOne(ep: Endpoint, kube: KubeTarget | undefined, timeoutMs: number): Promise<string> {
   const signal = AbortSignal.timeout(timeoutMs);
-  switch (ep.kind) {
-    case 'cluster':
-      return probeCluster(kube!, timeoutMs);
-    case 'docker': {
-      const docker = dockerClient(ep.address);
-      const v = await Promise.race([
-        docker.version(),
-        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
-      ]);
-      return `Docker ${v.Version}`;
-    }
-    case 'etcd': {
-      const res = await fetch(new URL('/version', ep.address), { signal });
-      const v = (await res.json()) as { etcdserver?: string };
-      return `etcd ${v.etcdserver ?? '?'}`;
-    }
-    case 'registry': {
-      const res = await fetch(new URL('/v2/', ep.address), { signal });
-      if (res.status !== 200 && res.status !== 401) throw new Error(`HTTP ${res.status}`);
-      return `registry (${res.headers.get('docker-distribution-api-version') ?? 'OCI'})`;
-    }
-    case 'prometheus': {
-      const res = await fetch(new URL('/api/v1/status/buildinfo', ep.address), { signal });
-      const v = (await res.json()) as { data?: { version?: string } };
-      return `Prometheus ${v.data?.version ?? '?'}`;
-    }
-    case 'database': {
-      const u = new URL(ep.address);
-      await tcp(u.hostname, Number(u.port), timeoutMs);
-      return 'PostgreSQL port open';
-    }
+  if (ep.kind === 'cluster') return probeCluster(kube!, timeoutMs);
+  if (ep.kind === 'docker') {
+    const docker = dockerClient(ep.address);
+    const v = await Promise.race([
+      docker.version(),
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    ]);
+    return `Docker ${v.Version}`;
   }
+  const source = sourceModules().find((s) => s.endpoints?.kind === ep.kind);
+  if (!source) throw new Error(`no source probes endpoints of kind ${ep.kind}`);
+  return source.endpoints!.probe(ep, { timeoutMs, signal });
 }
 
 /** Checks that each source answers, in parallel, each within `timeoutMs`. Never throws. */

@@ -3,10 +3,23 @@ import type { LifeboatConfig } from '../config/schema.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Repository } from '../repository/repository.ts';
 import { readManifest } from '../backup/manifest-read.ts';
-import { classify } from './classify.ts';
+import { parseReference } from '../sources/images/reference.ts';
+import { sourceModules } from '../sources/registry.ts';
+import { errorLine } from '../sources/walk.ts';
+import { classifyContainers } from './classify.ts';
+import { classifyDatabaseWorkloads } from './database-workloads.ts';
 import { applyCoverage, newestCopies, type SnapshotCapture } from './coverage.ts';
 import { observe } from './observe.ts';
-import type { Inventory } from './types.ts';
+import type { Inventory, InventoryItem } from './types.ts';
+
+function isReference(ref: string): boolean {
+  try {
+    parseReference(ref);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface InventoryInput {
   config: LifeboatConfig;
@@ -30,8 +43,20 @@ export async function snapshotCaptures(repo: Repository): Promise<SnapshotCaptur
 
 /** Observes the environment, classifies every item and works out what the backups cover. */
 export async function buildInventory(input: InventoryInput): Promise<Inventory> {
-  const { observations, warnings, unobserved } = await observe(input);
-  const items = classify(observations);
+  const { context, containers, warnings, unobserved } = await observe(input);
+  const items: InventoryItem[] = [];
+  for (const source of sourceModules()) {
+    try {
+      items.push(...((await source.inventory?.(context)) ?? []));
+    } catch (e) {
+      const reason = errorLine(e);
+      warnings.push(`${source.kind}: ${reason}`);
+      unobserved.push({ source: source.kind, reason });
+    }
+  }
+  // A container's image is known when its reference parses (the images source then lists it).
+  items.push(...classifyContainers(containers ?? [], (ref) => isReference(ref)));
+  items.push(...classifyDatabaseWorkloads(context.cluster?.objects ?? [], input.config));
   let copies = new Map<string, { snapshot: string; time: string }>();
   if (input.repo) {
     try {
@@ -39,6 +64,12 @@ export async function buildInventory(input: InventoryInput): Promise<Inventory> 
     } catch (e) {
       warnings.push(`repository: ${(e as Error).message.split('\n')[0]}`);
     }
+  }
+  // A database workload is covered by its configured dump's copy.
+  for (const i of items) {
+    const by = i.details?.coveredBy;
+    const copy = typeof by === 'string' ? copies.get(by) : undefined;
+    if (copy) copies.set(i.id, copy);
   }
   const coverage = applyCoverage(items, copies, { now: input.now, rpoMs: input.config.rpo });
   return { items, coverage, generatedAt: new Date(input.now ?? Date.now()).toISOString(), warnings, unobserved };

@@ -1,12 +1,17 @@
 import type { KubeObject } from '../kube/client.ts';
-import { resourceName, type ApiResource } from '../kube/discovery.ts';
-import { kindSkipReason } from '../kinds/index.ts';
-import { objectId } from '../sources/kubernetes.ts';
+import type { ApiResource } from '../kube/discovery.ts';
+import { classifyDatabases } from '../sources/databases/inventory.ts';
+import { classifyEtcd } from '../sources/etcd/inventory.ts';
+import { classifyImages } from '../sources/images/inventory.ts';
+import { classifyKubernetes } from '../sources/kubernetes/inventory.ts';
+import { classifyPrometheus } from '../sources/prometheus/inventory.ts';
+import { classifyVolumes } from '../sources/volumes/inventory.ts';
 import type { InventoryItem } from './types.ts';
-import { ETCD_ITEM_ID, databaseId, prometheusItemId } from '../sources/item-ids.ts';
 
 // The classifier: what needs a backup, what can be skipped, what is at risk, and why, in words.
-// Pure: observations in, items out. observe.ts gathers the observations.
+// Pure: observations in, items out. Each source's rows are its module's (sources/<kind>/
+// inventory.ts); classify() puts the built-in ones together for tests of the verdicts, and
+// Docker's containers (which no source captures) are classified here.
 
 export interface DockerContainerObservation {
   id: string;
@@ -52,109 +57,31 @@ export interface Observations {
   prometheus?: { name: string; url: string }[];
 }
 
-const NEED_REASON: Record<string, string> = {
-  Deployment: 'workload spec: a rebuild recreates its pods from it',
-  StatefulSet: 'stateful workload spec, with its volume claim templates',
-  DaemonSet: 'per-node workload spec',
-  CronJob: 'scheduled job spec',
-  Job: 'job spec',
-  Service: 'how clients reach the workloads',
-  Ingress: 'how outside traffic reaches the services',
-  ConfigMap: 'configuration the workloads read',
-  Secret: 'credentials and keys (stored encrypted, never shown)',
-  PersistentVolumeClaim: 'claim on persistent data',
-  PersistentVolume: 'persistent volume definition',
-  Namespace: 'namespace, with its labels and annotations',
-  CustomResourceDefinition: 'custom resource type: its resources need it',
-  ServiceAccount: 'workload identity',
-  Role: 'access rules',
-  RoleBinding: 'who gets the access rules',
-  ClusterRole: 'cluster-wide access rules',
-  ClusterRoleBinding: 'who gets the cluster-wide access rules',
-  StorageClass: 'how volumes are provisioned',
-  HorizontalPodAutoscaler: 'how a workload scales',
-  PodDisruptionBudget: 'how many pods of a workload may be down at once',
-  NetworkPolicy: 'which traffic the pods may send and receive',
-  LimitRange: 'default and maximum resources in the namespace',
-  ResourceQuota: "the namespace's resource quota",
-  PriorityClass: 'the priority of the pods that name it',
-  IngressClass: 'which controller serves the ingresses',
-  ValidatingWebhookConfiguration: 'admission checks the cluster calls',
-  MutatingWebhookConfiguration: 'admission changes the cluster calls',
-  APIService: 'an API served by another server',
-};
-
-/** `group/plural` of every resource a CustomResourceDefinition of the cluster serves. */
-function customResources(objects: { resource: ApiResource; obj: KubeObject }[]): Set<string> {
-  const out = new Set<string>();
-  for (const { resource, obj } of objects) {
-    if (resourceName(resource) !== 'customresourcedefinitions.apiextensions.k8s.io') continue;
-    const spec = obj.spec as { group?: string; names?: { plural?: string } } | undefined;
-    if (spec?.group && spec.names?.plural) out.add(`${spec.group}/${spec.names.plural}`);
-  }
-  return out;
-}
-
-function kubeItem(resource: ApiResource, obj: KubeObject, custom: Set<string>): InventoryItem {
-  const ns = obj.metadata.namespace;
-  const base = {
-    id: objectId(resource, ns, obj.metadata.name),
-    group: ns ?? 'cluster',
-    kind: resource.kind,
-    name: obj.metadata.name,
-    namespace: ns,
-    source: 'kubernetes' as const,
-  };
-  // What a restore would not bring back (the cluster makes it again) is skippable, and so not
-  // counted in the coverage: the figure is of what a restore restores.
-  const skip = kindSkipReason(resourceName(resource), obj);
-  if (skip) return { ...base, verdict: 'skippable', reason: skip };
-  if (resourceName(resource) === 'pods') {
-    return { ...base, verdict: 'at-risk', reason: 'bare Pod: no controller recreates it if it is deleted or its node fails' };
-  }
-  const isCustom = custom.has(`${resource.group}/${resource.resource}`);
-  const reason = isCustom ? 'custom resource: a rebuild needs it' : (NEED_REASON[resource.kind] ?? 'cluster state a rebuild needs');
-  return { ...base, verdict: 'needs-backup', reason };
-}
-
-/** Every observation as inventory items, without coverage (see coverage.ts). */
-export function classify(obs: Observations): InventoryItem[] {
+/** Docker containers: a writable layer with data is at risk; a stateless one is recreated from its image. */
+export function classifyContainers(containers: DockerContainerObservation[], knownImage: (ref: string) => boolean): InventoryItem[] {
   const items: InventoryItem[] = [];
-  const custom = customResources(obs.kubernetes ?? []);
-  for (const { resource, obj } of obs.kubernetes ?? []) items.push(kubeItem(resource, obj, custom));
-  for (const v of obs.volumes ?? []) {
-    const base = { id: v.id, group: v.kind === 'DockerVolume' ? 'docker' : 'cluster', kind: v.kind === 'DockerVolume' ? 'Volume' : 'PV data', name: v.name, source: 'volumes' as const };
-    const details = { ...(v.claim ? { claim: v.claim } : {}), ...(v.reclaimPolicy ? { reclaimPolicy: v.reclaimPolicy } : {}), ...(v.storageClass ? { storageClass: v.storageClass } : {}) };
-    if (!v.reachable) items.push({ ...base, verdict: 'at-risk', reason: `lifeboat cannot reach its data: ${v.why ?? 'no path on this machine'}`, details });
-    else if (v.reclaimPolicy === 'Delete') {
-      items.push({ ...base, verdict: 'at-risk', reason: `reclaim policy Delete: deleting its claim${v.claim ? ` ${v.claim}` : ''} deletes the data`, details });
-    } else items.push({ ...base, verdict: 'needs-backup', reason: v.kind === 'DockerVolume' ? 'Docker named volume: data lives only here' : `persistent data${v.claim ? ` of ${v.claim}` : ''}`, details });
-  }
-  const imageByRef = new Map((obs.images ?? []).map((i) => [i.ref, i]));
-  for (const c of obs.containers ?? []) {
+  for (const c of containers) {
     const base = { id: `container:${c.name}`, group: 'docker', kind: 'Container', name: c.name, details: { image: c.image, running: c.running } };
     if (c.changedPaths.length) {
       const sample = c.changedPaths.slice(0, 3).join(', ');
       items.push({ ...base, verdict: 'at-risk', reason: `keeps data in its writable layer (${c.changedPaths.length} changed paths: ${sample}); move it to a volume`, details: { ...base.details, changed: c.changedPaths.length } });
     } else {
-      const img = imageByRef.get(c.image);
-      items.push({ ...base, verdict: 'skippable', reason: `stateless: recreate it from image ${c.image}${img ? '' : ' (not found)'}` });
+      items.push({ ...base, verdict: 'skippable', reason: `stateless: recreate it from image ${c.image}${knownImage(c.image) ? '' : ' (not found)'}` });
     }
   }
-  for (const i of obs.images ?? []) {
-    const base = { id: i.id, group: i.inRegistry ? 'registries' : 'docker', kind: 'Image', name: i.ref, source: 'images' as const, details: { usedBy: i.usedBy.join(', ') } };
-    if (i.usedBy.length === 0) items.push({ ...base, verdict: 'skippable', reason: 'not used by any workload or container' });
-    else if (!i.inRegistry && !i.inEngine) {
-      items.push({ ...base, verdict: 'at-risk', reason: `found in no configured registry and not in the local Docker engine; used by ${i.usedBy.join(', ')}` });
-    } else if (!i.inRegistry) items.push({ ...base, verdict: 'at-risk', reason: `only in the local Docker engine, in no registry; used by ${i.usedBy.join(', ')}` });
-    else items.push({ ...base, verdict: 'needs-backup', reason: `in use by ${i.usedBy.join(', ')}` });
-  }
-  for (const e of obs.etcd ?? []) items.push({ id: ETCD_ITEM_ID, group: 'etcd', kind: 'etcd', name: e, source: 'etcd', verdict: 'needs-backup', reason: "the cluster's database: every object, in one snapshot" });
-  for (const d of obs.databases ?? []) {
-    items.push({ id: databaseId(d.name, d.database), group: 'databases', kind: 'Database', name: `${d.name}/${d.database}`, source: 'databases', verdict: 'needs-backup', reason: `PostgreSQL database at ${d.address}` });
-  }
-  for (const p of obs.prometheus ?? []) {
-    items.push({ id: prometheusItemId(p.name, 'config'), group: 'prometheus', kind: 'Prometheus', name: p.name, source: 'prometheus', verdict: 'needs-backup', reason: `configuration and rules of ${p.url}` });
-  }
   return items;
+}
+
+/** Every observation as inventory items, without coverage (see coverage.ts). */
+export function classify(obs: Observations): InventoryItem[] {
+  const imageByRef = new Map((obs.images ?? []).map((i) => [i.ref, i]));
+  return [
+    ...classifyKubernetes(obs.kubernetes ?? []),
+    ...classifyVolumes(obs.volumes ?? []),
+    ...classifyContainers(obs.containers ?? [], (ref) => imageByRef.has(ref)),
+    ...classifyImages(obs.images ?? []),
+    ...classifyEtcd(obs.etcd ?? []),
+    ...classifyDatabases(obs.databases ?? []),
+    ...classifyPrometheus(obs.prometheus ?? []),
+  ];
 }

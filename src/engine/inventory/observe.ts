@@ -4,13 +4,9 @@ import type { KubeClient, KubeObject } from '../kube/client.ts';
 import { collectionPath, discoverResources, type ApiResource } from '../kube/discovery.ts';
 import { workloadImages } from '../kube/workloads.ts';
 import { canonicalName, parseReference } from '../sources/images/reference.ts';
-import { prometheusName } from '../sources/prometheus.ts';
-import { locatePersistentVolume, type PersistentVolume } from '../sources/volumes.ts';
-import { RegistryClient, resolveRegistryImage } from '../sources/images/registry.ts';
 import { forEachLimit } from '../jobs/pool.ts';
-import { withRetry } from '../jobs/retry.ts';
-import type { DockerContainerObservation, ImageObservation, Observations, VolumeObservation } from './classify.ts';
-import { dockerVolumeId, imageId, persistentVolumeId } from '../sources/item-ids.ts';
+import type { InventoryContext } from '../sources/source.ts';
+import type { DockerContainerObservation } from './classify.ts';
 
 /** A source the inventory could not read at all, and why. */
 export interface Unobserved {
@@ -53,7 +49,7 @@ async function observeKubernetes(client: KubeClient, signal?: AbortSignal): Prom
   return out;
 }
 
-async function observeDocker(docker: Docker): Promise<{ containers: DockerContainerObservation[]; volumes: VolumeObservation[]; engineRefs: Map<string, string[]> }> {
+async function observeDocker(docker: Docker): Promise<{ containers: DockerContainerObservation[]; volumes: string[]; engineRefs: Map<string, string[]> }> {
   const containers: DockerContainerObservation[] = [];
   const engineRefs = new Map<string, string[]>();
   for (const c of await docker.listContainers({ all: true })) {
@@ -64,80 +60,42 @@ async function observeDocker(docker: Docker): Promise<{ containers: DockerContai
     engineRefs.set(c.Image, [...(engineRefs.get(c.Image) ?? []), `container ${name}`]);
   }
   const { Volumes } = await docker.listVolumes();
-  const volumes: VolumeObservation[] = (Volumes ?? []).map((v) => ({ id: dockerVolumeId(v.Name), kind: 'DockerVolume', name: v.Name, reachable: true }));
+  const volumes = (Volumes ?? []).map((v) => v.Name);
   return { containers, volumes, engineRefs };
 }
 
 /**
- * Looks at everything the configuration names. A source that cannot be read is a warning, and
- * the rest is still observed.
+ * Looks once at what several sources read (the cluster's objects and workload images, the Docker
+ * engine's containers, volumes and images), for each source's inventory to classify. A part that
+ * cannot be read is a warning (and unobserved), and the rest is still observed.
  */
-export async function observe(input: ObserveInput): Promise<{ observations: Observations; warnings: string[]; unobserved: Unobserved[] }> {
-  const { config } = input;
-  const obs: Observations = {};
+export async function observe(input: ObserveInput): Promise<{ context: InventoryContext; containers?: DockerContainerObservation[]; warnings: string[]; unobserved: Unobserved[] }> {
+  const context: InventoryContext = { config: input.config, signal: input.signal };
+  let containers: DockerContainerObservation[] | undefined;
   const warnings: string[] = [];
   // Sources that could not be seen at all: what they hold is unknown, so coverage is too.
   const unobserved: Unobserved[] = [];
-  const usedBy = new Map<string, string[]>();
-  const use = (ref: string, who: string) => usedBy.set(ref, [...(usedBy.get(ref) ?? []), who]);
   if (input.kube) {
     try {
-      obs.kubernetes = await observeKubernetes(input.kube, input.signal);
-      for (const [ref, users] of await workloadImages(input.kube, { signal: input.signal })) for (const u of users) use(ref, u);
-      obs.volumes = obs.kubernetes
-        .filter(({ resource }) => resource.resource === 'persistentvolumes' && !resource.group)
-        .map(({ obj }) => {
-          const spec = obj.spec as { persistentVolumeReclaimPolicy?: string; claimRef?: { namespace?: string; name?: string }; storageClassName?: string };
-          const where = locatePersistentVolume(obj as unknown as PersistentVolume, config.volumes?.pathMap);
-          return {
-            id: persistentVolumeId(obj.metadata.name),
-            kind: 'PersistentVolume' as const,
-            name: obj.metadata.name,
-            reachable: 'dir' in where,
-            why: 'reason' in where ? where.reason : undefined,
-            reclaimPolicy: spec?.persistentVolumeReclaimPolicy,
-            claim: spec?.claimRef ? `${spec.claimRef.namespace}/${spec.claimRef.name}` : undefined,
-            storageClass: spec?.storageClassName,
-          };
-        });
+      const objects = await observeKubernetes(input.kube, input.signal);
+      context.cluster = { objects, imageUsers: await workloadImages(input.kube, { signal: input.signal }) };
     } catch (e) {
       const reason = (e as Error).message.split('\n')[0]!;
       warnings.push(`cluster: ${reason}`);
       unobserved.push({ source: 'cluster', reason });
     }
   }
-  let engineImages = new Set<string>();
   if (input.docker) {
     try {
       const d = await observeDocker(input.docker);
-      obs.containers = d.containers;
-      obs.volumes = [...(obs.volumes ?? []), ...d.volumes];
-      for (const [ref, users] of d.engineRefs) for (const u of users) use(ref, u);
-      engineImages = new Set((await input.docker.listImages()).flatMap((i) => i.RepoTags ?? []).map((t) => canonicalName(parseReference(t))));
+      const engineImages = new Set((await input.docker.listImages()).flatMap((i) => i.RepoTags ?? []).map((t) => canonicalName(parseReference(t))));
+      containers = d.containers;
+      context.docker = { volumes: d.volumes, imageUsers: d.engineRefs, engineImages };
     } catch (e) {
       const reason = (e as Error).message.split('\n')[0]!;
       warnings.push(`docker: ${reason}`);
       unobserved.push({ source: 'docker', reason });
     }
   }
-  const registries = (config.registries ?? []).map((r) => new RegistryClient(r, (fn) => withRetry(fn, { signal: input.signal, attempts: 3 }), input.signal));
-  const images: ImageObservation[] = [];
-  for (const ref of new Set([...usedBy.keys(), ...(config.images ?? [])])) {
-    let parsed;
-    try {
-      parsed = parseReference(ref);
-    } catch {
-      continue;
-    }
-    const key = canonicalName(parsed);
-    const client = registries.find((c) => c.host === parsed.domain);
-    let inRegistry = false;
-    if (client) inRegistry = (await resolveRegistryImage(client, parsed).catch(() => undefined)) !== undefined;
-    images.push({ ref, id: imageId(key), usedBy: usedBy.get(ref) ?? ['config images'], inEngine: engineImages.has(key), inRegistry });
-  }
-  obs.images = images;
-  obs.etcd = config.etcd?.endpoints?.length ? [config.etcd.endpoints.join(', ')] : [];
-  obs.databases = (config.databases ?? []).map((d) => ({ name: d.name, database: d.database, address: `${d.host ?? '127.0.0.1'}:${d.port ?? 5432}` }));
-  obs.prometheus = (config.prometheus ?? []).map((p) => ({ name: prometheusName(p), url: p.url }));
-  return { observations: obs, warnings, unobserved };
+  return { context, containers, warnings, unobserved };
 }

@@ -59,6 +59,11 @@ export class KubeClient {
     this.agent = this.server.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
   }
 
+  /** The kubeconfig it was made from (for @kubernetes/client-node's Exec, which runs hooks in pods). */
+  get kubeConfig(): KubeConfig {
+    return this.kc;
+  }
+
   private options(): Promise<https.RequestOptions> {
     this.agentOptions ??= (async () => {
       const opts: https.RequestOptions = {};

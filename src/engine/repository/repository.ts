@@ -42,8 +42,9 @@ export interface HeldLock {
 }
 
 export class Repository {
-  readonly index = new MasterIndex();
+  index = new MasterIndex();
   private indexLoaded = false;
+  private indexLoading?: Promise<MasterIndex>;
   /** Index files the in-memory index was built from. */
   readonly indexFiles = new Set<string>();
   /**
@@ -125,10 +126,40 @@ export class Repository {
 
   // ---- index ----
 
-  /** Loads every index file (once). */
+  /** Loads every index file (once, however many callers ask at the same time). */
   async loadIndex(): Promise<MasterIndex> {
     if (this.indexLoaded) return this.index;
+    this.indexLoading ??= (async () => {
+      try {
+        await this.loadIndexFiles(await this.backend.list('index'));
+        this.indexLoaded = true;
+        return this.index;
+      } finally {
+        this.indexLoading = undefined;
+      }
+    })();
+    return this.indexLoading;
+  }
+
+  /**
+   * Brings a loaded index up to date with the repository (a repository kept open across commands
+   * of a session): index files written since are added; when one it was built from is gone (a
+   * prune elsewhere repacked its blobs), it is built again from what is there now.
+   */
+  async refreshIndex(): Promise<void> {
+    if (!this.indexLoaded) return;
     const files = await this.backend.list('index');
+    const now = new Set(files.map((f) => f.id));
+    if ([...this.indexFiles].some((id) => !now.has(id))) {
+      this.index = new MasterIndex();
+      this.indexFiles.clear();
+      await this.loadIndexFiles(files);
+      return;
+    }
+    await this.loadIndexFiles(files.filter((f) => !this.indexFiles.has(f.id)));
+  }
+
+  private async loadIndexFiles(files: { id: string }[]): Promise<void> {
     await mapLimit(files, 8, async (f) => {
       let idx;
       try {
@@ -141,8 +172,6 @@ export class Repository {
       for (const p of idx.packs) this.index.addPack(p);
       this.indexFiles.add(f.id);
     });
-    this.indexLoaded = true;
-    return this.index;
   }
 
   // ---- blobs ----

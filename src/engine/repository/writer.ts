@@ -624,6 +624,25 @@ export class SnapshotWriter {
     this.report(true);
   }
 
+  /**
+   * Keeps the file at `at` as the parent snapshot has it, without reading anything again (a
+   * bucket's object whose ETag and time are unchanged); false when the parent has no such file
+   * or its content is no longer all stored.
+   */
+  async keepFromParent(at: string): Promise<boolean> {
+    this.checkState();
+    const parts = snapshotPathParts(at);
+    if (parts.length === 0) return false;
+    const prev = (await this.parentEntries(parts.slice(0, -1)))?.get(parts.at(-1)!);
+    if (prev?.type !== 'file' || !Array.isArray(prev.content)) return false;
+    if (!prev.content.every((id) => this.repo.index.has(Buffer.from(id, 'hex')) || this.pending.has(id))) return false;
+    this.place(at, prev);
+    this.progress.itemsDone++;
+    this.countItem();
+    this.report(true);
+    return true;
+  }
+
   /** Adds small bytes (a manifest, a config file) as a file at `at`. */
   async addBytes(at: string, data: Uint8Array | string, meta: FileMeta = {}): Promise<void> {
     await this.addStream(at, (async function* () {

@@ -3,12 +3,12 @@
 import { readManifest } from '../backup/manifest-read.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { SnapshotInfo } from '../repository/snapshot.ts';
-import type { SourceKind } from '../sources/types.ts';
+import { restoreNameOf, restoreSources, sourceModules } from '../sources/registry.ts';
 import { readSnapshotObjects } from './snapshot-objects.ts';
-import { RESTORE_SOURCES, type RestoreSource } from './types.ts';
+import type { RestoreSource } from './types.ts';
 
 export interface SnapshotContents {
-  /** Items per restorable source the snapshot holds, in RESTORE_SOURCES order. */
+  /** Items per restorable source the snapshot holds, in plan order (the registry's). */
   sources: { source: RestoreSource; items: number }[];
   /** Namespaced objects per namespace (as the snapshot names them). */
   namespaces: Record<string, number>;
@@ -18,7 +18,6 @@ export interface SnapshotContents {
   clusterScoped: number;
 }
 
-const SOURCE_OF: Record<SourceKind, RestoreSource> = { kubernetes: 'objects', etcd: 'etcd', volumes: 'volumes', images: 'images', prometheus: 'prometheus', databases: 'databases' };
 
 /** `kubernetes:apps/v1/deployments/shop/api` -> resource and namespace (undefined when cluster-scoped). */
 function objectOf(id: string): { resource: string; namespace?: string } | undefined {
@@ -33,16 +32,22 @@ export async function snapshotContents(repo: Repository, snap: SnapshotInfo, sig
   let ids: string[];
   const manifest = await readManifest(repo, snap).catch(() => undefined);
   if (manifest) {
-    for (const j of manifest.jobs) if (j.status === 'ok' || manifest.captured.some((c) => c.source === j.kind)) counts.set(SOURCE_OF[j.kind], 0);
-    for (const c of manifest.captured) counts.set(SOURCE_OF[c.source], (counts.get(SOURCE_OF[c.source]) ?? 0) + 1);
+    for (const j of manifest.jobs) {
+      const source = restoreNameOf(j.kind);
+      if (source && (j.status === 'ok' || manifest.captured.some((c) => c.source === j.kind))) counts.set(source, 0);
+    }
+    for (const c of manifest.captured) {
+      const source = restoreNameOf(c.source);
+      if (source) counts.set(source, (counts.get(source) ?? 0) + 1);
+    }
     ids = manifest.captured.filter((c) => c.source === 'kubernetes').map((c) => c.id);
   } else {
     await repo.loadIndex();
     ids = (await readSnapshotObjects(repo, snap, { signal })).map((o) => o.id);
     if (ids.length) counts.set('objects', ids.length);
     for (const p of snap.paths) {
-      const kind = p.replace(/^\//, '') as SourceKind;
-      if (SOURCE_OF[kind] && !counts.has(SOURCE_OF[kind])) counts.set(SOURCE_OF[kind], 0);
+      const source = sourceModules().find((s) => s.snapshotPath === p)?.restore?.name;
+      if (source && !counts.has(source)) counts.set(source, 0);
     }
   }
   const namespaces: Record<string, number> = {};
@@ -55,5 +60,5 @@ export async function snapshotContents(repo: Repository, snap: SnapshotInfo, sig
     if (o.namespace) namespaces[o.namespace] = (namespaces[o.namespace] ?? 0) + 1;
     else clusterScoped++;
   }
-  return { sources: RESTORE_SOURCES.filter((s) => counts.has(s)).map((source) => ({ source, items: counts.get(source)! })), namespaces, kinds, clusterScoped };
+  return { sources: restoreSources().filter((s) => counts.has(s)).map((source) => ({ source, items: counts.get(source)! })), namespaces, kinds, clusterScoped };
 }

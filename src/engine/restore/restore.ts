@@ -1,17 +1,13 @@
 // Running a restore plan: one job per source for the job runner (live progress as JobEvents),
-// objects first where volumes wait for them (claims must be bound), and a report at the end.
+// a source that waits for another starts once that one has ended (volumes wait for the objects:
+// claims must be bound), and a report at the end.
 import type { JobEventListener } from '../jobs/events.ts';
 import { runJobs, type Job, type JobResult } from '../jobs/runner.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { SnapshotInfo } from '../repository/snapshot.ts';
 import type { ApplyContext } from './apply-context.ts';
-import { applyDatabases } from './databases.ts';
-import { applyEtcd } from './etcd.ts';
-import { applyImages } from './images.ts';
-import { applyObjects } from './objects-apply.ts';
-import { applyPrometheus } from './prometheus.ts';
-import type { ApplyResult, ItemResult, PlanAction, RestorePlan, RestoreSource, RestoreTarget } from './types.ts';
-import { applyVolumes } from './volumes.ts';
+import { restoreModules } from '../sources/registry.ts';
+import type { ApplyResult, ItemResult, RestorePlan, RestoreTarget } from './types.ts';
 
 export interface RestoreRunOptions {
   repo: Repository;
@@ -31,51 +27,32 @@ export interface RestoreReport {
   notes: string[];
 }
 
-const TITLES: Record<RestoreSource, string> = {
-  objects: 'Kubernetes objects',
-  volumes: 'Volume data',
-  images: 'Images',
-  etcd: 'etcd',
-  prometheus: 'Prometheus',
-  databases: 'Databases',
-};
-
-function ofSource<S extends PlanAction['source']>(plan: RestorePlan, source: S): Extract<PlanAction, { source: S }>[] {
-  return plan.actions.filter((a): a is Extract<PlanAction, { source: S }> => a.source === source);
-}
-
-/** The plan's jobs, one per source with actions; `volumes` starts once `objects` has ended. */
+/**
+ * The plan's jobs, one per source with actions, in plan order. A source that waits for others
+ * (volumes wait for the objects: claims must be bound) starts once their jobs have ended.
+ */
 export function restoreJobs(ctx: ApplyContext): Job<ApplyResult>[] {
   const { plan } = ctx;
-  let objectsDone: Promise<unknown> = Promise.resolve();
+  const ended = new Map<string, Promise<unknown>>();
   const jobs: Job<ApplyResult>[] = [];
-  const objects = ofSource(plan, 'objects');
-  if (objects.length) {
+  for (const source of restoreModules()) {
+    const { name, title, waitsFor = [] } = source.restore;
+    const actions = plan.actions.filter((a) => a.source === name);
+    if (!actions.length) continue;
     let done!: () => void;
-    objectsDone = new Promise<void>((resolve) => (done = resolve));
+    ended.set(name, new Promise<void>((resolve) => (done = resolve)));
     jobs.push({
-      id: 'objects',
-      title: TITLES.objects,
-      run: (job) => applyObjects(job, objects, { client: ctx.target.kube!, waitTimeoutMs: ctx.options.waitTimeoutMs }).finally(done),
-    });
-  }
-  const add = <S extends Exclude<RestoreSource, 'objects'>>(source: S, apply: (job: Parameters<Job['run']>[0], c: ApplyContext, a: Extract<PlanAction, { source: S }>[]) => Promise<ApplyResult>) => {
-    const actions = ofSource(plan, source);
-    if (actions.length) jobs.push({ id: source, title: TITLES[source], run: (job) => apply(job, ctx, actions) });
-  };
-  add('images', applyImages);
-  add('databases', applyDatabases);
-  add('prometheus', applyPrometheus);
-  add('etcd', applyEtcd);
-  const volumes = ofSource(plan, 'volumes');
-  if (volumes.length) {
-    jobs.push({
-      id: 'volumes',
-      title: TITLES.volumes,
+      id: name,
+      title,
       run: async (job) => {
-        job.progress({ phase: objects.length ? 'waiting for the objects' : 'starting' });
-        await objectsDone;
-        return applyVolumes(job, ctx, volumes);
+        try {
+          const before = waitsFor.filter((w) => ended.has(w));
+          if (waitsFor.length) job.progress({ phase: before.length ? `waiting for the ${before.join(' and ')}` : 'starting' });
+          await Promise.all(before.map((w) => ended.get(w)));
+          return await source.restore.apply(job, ctx, actions);
+        } finally {
+          done();
+        }
       },
     });
   }

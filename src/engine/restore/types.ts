@@ -2,14 +2,17 @@
 // the restore will do (or deliberately not do), each with its reason. The CLI prints a plan, the
 // wizard shows it as a tree; the appliers run it.
 import type Docker from 'dockerode';
-import type { DatabaseConfig, PrometheusConfig, RegistryConfig } from '../config/schema.ts';
+import type { DatabaseConfig, LifeboatConfig, PrometheusConfig, RegistryConfig } from '../config/schema.ts';
 import type { KubeClient, KubeObject } from '../kube/client.ts';
-import type { PathMapping } from '../sources/volumes.ts';
+import type { PathMapping } from '../sources/volumes/backup.ts';
 
-export type RestoreSource = 'objects' | 'volumes' | 'images' | 'etcd' | 'prometheus' | 'databases';
-export const RESTORE_SOURCES: RestoreSource[] = ['objects', 'volumes', 'images', 'etcd', 'prometheus', 'databases'];
-/** Restored unless --only says otherwise: etcd replaces a whole cluster's state, so it is asked for by name. */
-export const DEFAULT_RESTORE_SOURCES: RestoreSource[] = ['objects', 'volumes', 'images', 'prometheus', 'databases'];
+/**
+ * Each restorable source's action type, by the name a restore uses for it. A source's module adds
+ * its own (`declare module '../../restore/types.ts' { interface RestoreActions { mine: MyAction } }`);
+ * which sources are restored by default, and in which order, is the registry's.
+ */
+export interface RestoreActions {}
+export type RestoreSource = keyof RestoreActions & string;
 
 export type ExistingPolicy = 'skip' | 'update' | 'recreate';
 
@@ -30,6 +33,8 @@ export interface RestoreScope {
 }
 
 export interface RestoreTarget {
+  /** The whole configuration, for a source whose target is its own config section. */
+  config?: LifeboatConfig;
   /** The target cluster (the target context's client). */
   kube?: KubeClient;
   /** Its context name, for messages and the wizard's confirmation. */
@@ -182,7 +187,7 @@ export interface DatabaseAction extends BaseAction {
   database?: DatabaseConfig;
 }
 
-export type PlanAction = ObjectAction | VolumeAction | ImageAction | EtcdAction | PrometheusAction | DatabaseAction;
+export type PlanAction = RestoreActions[RestoreSource];
 
 export interface RestorePlan {
   snapshot: { id: string; short: string; time: string; hostname: string };

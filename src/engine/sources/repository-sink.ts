@@ -24,6 +24,7 @@ export function repositorySink(writer: SnapshotWriter): SnapshotSink {
       await writer.addStream(at, counted(stream, opts?.onBytes, total, opts?.signal), meta(opts));
       return { size: total.n };
     },
+    keepFromParent: (at) => writer.keepFromParent(at),
     async addTree(at, dir, opts) {
       opts?.signal?.throwIfAborted();
       return writer.addPath(dir, at, { onProgress: opts?.onProgress });

@@ -26,6 +26,11 @@ export interface SnapshotSink {
     stream: AsyncIterable<Uint8Array>,
     opts?: FileMeta & { onBytes?(total: number): void; signal?: AbortSignal },
   ): Promise<{ size: number }>;
+  /**
+   * Keeps the file at `path` as the parent snapshot (the previous backup) has it, without reading
+   * it again; false when the parent has none. Optional: a sink without a parent has none.
+   */
+  keepFromParent?(path: string): Promise<boolean>;
   /** Adds a folder from disk (files, folders, symlinks, modes, times, owners) at `path`. */
   addTree(path: string, dir: string, opts?: { onProgress?(p: TreeProgress): void; signal?: AbortSignal }): Promise<TreeProgress>;
 }

@@ -1,8 +1,12 @@
 import type { JobContext } from '../jobs/runner.ts';
 import type { SnapshotSink } from './sink.ts';
 
-export type SourceKind = 'kubernetes' | 'etcd' | 'volumes' | 'images' | 'prometheus' | 'databases';
-export const SOURCE_KINDS: SourceKind[] = ['kubernetes', 'etcd', 'volumes', 'images', 'prometheus', 'databases'];
+/**
+ * The sources' names. Each source's module adds its own (`declare module '../types.ts' { interface
+ * SourceNames { mine: true } }`); the list, in order, is the registry's (registry.ts).
+ */
+export interface SourceNames {}
+export type SourceKind = keyof SourceNames & string;
 
 /** One thing a source captured, for the manifest (and for the inventory's "covered" verdict). */
 export interface CapturedItem {
@@ -40,4 +44,6 @@ export interface BackupSource {
   kind: SourceKind;
   title: string;
   run(ctx: JobContext, sink: SnapshotSink): Promise<SourceResult>;
+  /** What the job will do beyond copying, for a dry run (the hooks it will run), one line each. */
+  preview?(signal?: AbortSignal): Promise<string[]>;
 }

@@ -1,7 +1,8 @@
 import type { SnapshotContents } from '../../engine/restore/contents.ts';
 import { parseMapping } from '../../engine/restore/mappings.ts';
 import type { RestoreReport } from '../../engine/restore/restore.ts';
-import { DEFAULT_RESTORE_SOURCES, type ExistingPolicy, type PlanAction, type RestoreSource } from '../../engine/restore/types.ts';
+import type { ExistingPolicy, PlanAction, RestoreSource } from '../../engine/restore/types.ts';
+import { defaultRestoreSources, restoreModule } from '../../engine/sources/registry.ts';
 import type { PlannedRestore, RestoreRequest, SnapshotSummary } from '../services.ts';
 import { keyOf } from '../../components/keys.ts';
 
@@ -127,14 +128,8 @@ export function isRunning(s: WizardState): boolean {
   return s.step === 'running';
 }
 
-const SOURCE_LABEL: Record<RestoreSource, string> = {
-  objects: 'Kubernetes objects',
-  volumes: 'volume data',
-  images: 'images',
-  etcd: 'etcd (into a new data dir)',
-  prometheus: 'Prometheus config and rules',
-  databases: 'databases',
-};
+/** How the tree names a source: its module's label. */
+const sourceLabel = (source: RestoreSource) => restoreModule(source)?.restore.label ?? source;
 
 /** The tree as shown: sources, and under objects the namespaces and kinds with counts. */
 export function treeRows(s: WizardState): TreeRow[] {
@@ -144,7 +139,7 @@ export function treeRows(s: WizardState): TreeRow[] {
   const opened = (id: string) => s.open.includes(id);
   for (const { source, items } of c.sources) {
     const objects = source === 'objects';
-    rows.push({ id: `source:${source}`, label: SOURCE_LABEL[source], count: items, depth: 0, openable: objects, markable: true });
+    rows.push({ id: `source:${source}`, label: sourceLabel(source), count: items, depth: 0, openable: objects, markable: true });
     if (!objects || !opened('source:objects')) continue;
     const namespaces = Object.entries(c.namespaces).sort(([a], [b]) => a.localeCompare(b));
     const kinds = Object.entries(c.kinds).sort(([a], [b]) => a.localeCompare(b));
@@ -224,7 +219,7 @@ export function restoreMachine(s: WizardState, e: WizardEvent): WizardState {
       if (e.id !== s.snapshotId) return s;
       const held = e.contents.sources.map((x) => x.source);
       // Marked by default: what `lifeboat restore SNAP` restores (all but etcd).
-      const marks = DEFAULT_RESTORE_SOURCES.filter((x) => held.includes(x)).map((x) => `source:${x}`);
+      const marks = defaultRestoreSources().filter((x) => held.includes(x)).map((x) => `source:${x}`);
       return { ...s, contents: e.contents, contentsFor: e.id, contentsError: undefined, marks };
     }
     case 'contentsFailed':

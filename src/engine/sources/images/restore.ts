@@ -1,24 +1,24 @@
 // Images: the snapshot's OCI layout loaded into the Docker engine (docker load), and images of a
 // mapped registry (--registry-map) pushed to the new one from the engine with skopeo.
 import { execFile } from 'node:child_process';
-import type { JobContext } from '../jobs/runner.ts';
-import { NotFoundError } from '../repository/errors.ts';
-import { findPath, listPath, readFile } from '../repository/reader.ts';
-import type { Node } from '../repository/tree.ts';
-import { SNAPSHOT_PATHS } from '../sources/sink.ts';
-import { inspectEngineImage } from '../sources/images/engine.ts';
-import { listLayoutImages, loadImagesFromLayout, type LayoutImage, type LayoutReader } from '../sources/images/load.ts';
-import { canonicalName, familiarName, parseReference, registryHost } from '../sources/images/reference.ts';
-import { errorLine } from '../sources/walk.ts';
-import type { ApplyContext } from './apply-context.ts';
-import { mapImage } from './mappings.ts';
-import { imagesOfObjects } from './objects-plan.ts';
-import type { SourcePlanContext } from './plan.ts';
-import { readWhole } from './snapshot-objects.ts';
-import type { ApplyResult, ImageAction, ItemResult, RestoreTarget } from './types.ts';
-import type { Repository } from '../repository/repository.ts';
-import type { SnapshotInfo } from '../repository/snapshot.ts';
-import { imageId } from '../sources/item-ids.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import { NotFoundError } from '../../repository/errors.ts';
+import { findPath, listPath, readFile } from '../../repository/reader.ts';
+import type { Node } from '../../repository/tree.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import { inspectEngineImage } from './engine.ts';
+import { listLayoutImages, loadImagesFromLayout, type LayoutImage, type LayoutReader } from './load.ts';
+import { canonicalName, familiarName, parseReference, registryHost } from './reference.ts';
+import { errorLine } from '../walk.ts';
+import type { ApplyContext } from '../../restore/apply-context.ts';
+import { mapImage } from '../../restore/mappings.ts';
+import { imagesOfObjects } from '../../restore/objects-plan.ts';
+import type { SourcePlanContext } from '../../restore/plan.ts';
+import { readWhole } from '../../restore/snapshot-objects.ts';
+import type { ApplyResult, ImageAction, ItemResult, RestoreTarget } from '../../restore/types.ts';
+import type { Repository } from '../../repository/repository.ts';
+import type { SnapshotInfo } from '../../repository/snapshot.ts';
+import { imageId } from '../item-ids.ts';
 
 /** The snapshot's /images as a LayoutReader; undefined when the snapshot holds no images. */
 export async function snapshotLayout(repo: Repository, snap: SnapshotInfo, onBytes?: (n: number) => void): Promise<LayoutReader | undefined> {

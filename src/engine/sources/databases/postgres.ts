@@ -6,16 +6,16 @@
 // uncompressed output lets the repository deduplicate unchanged tables between backups and
 // compress with zstd itself.
 import { execFile, spawn } from 'node:child_process';
-import { DeadlineError, idleDeadline, requestDeadlineMs } from '../deadline.ts';
+import { DeadlineError, idleDeadline, requestDeadlineMs } from '../../deadline.ts';
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
-import type { DatabaseConfig } from '../config/schema.ts';
-import type { JobContext } from '../jobs/runner.ts';
-import type { SnapshotSink } from './sink.ts';
-import { SNAPSHOT_PATHS } from './sink.ts';
-import type { BackupSource, CapturedItem, SourceResult } from './types.ts';
-import { errorLine } from './walk.ts';
-import { databaseId } from './item-ids.ts';
+import type { DatabaseConfig } from '../../config/schema.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import type { SnapshotSink } from '../sink.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import type { BackupSource, CapturedItem, SourceResult } from '../types.ts';
+import { errorLine } from '../walk.ts';
+import { databaseId } from '../item-ids.ts';
 
 export interface PostgresSourceOptions {
   databases: DatabaseConfig[];

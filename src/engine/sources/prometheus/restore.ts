@@ -4,19 +4,19 @@
 // (prometheus-paths.ts), never to a path only the snapshot names.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobContext } from '../jobs/runner.ts';
-import { NotFoundError } from '../repository/errors.ts';
-import { findPath, listPath } from '../repository/reader.ts';
-import { restoreSnapshot } from '../repository/restore.ts';
-import { Containment, containedDir, unsafeNameReason } from '../repository/contain.ts';
-import { isServerRuleFile, serverPaths } from './prometheus-paths.ts';
-import { fetchWithDeadline } from '../deadline.ts';
-import { SNAPSHOT_PATHS } from '../sources/sink.ts';
-import { prometheusName } from '../sources/prometheus.ts';
-import { applyEach, type ApplyContext } from './apply-context.ts';
-import type { SourcePlanContext } from './plan.ts';
-import { readWhole } from './snapshot-objects.ts';
-import type { ApplyResult, ItemResult, PrometheusAction } from './types.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import { NotFoundError } from '../../repository/errors.ts';
+import { findPath, listPath } from '../../repository/reader.ts';
+import { restoreSnapshot } from '../../repository/restore.ts';
+import { Containment, containedDir, unsafeNameReason } from '../../repository/contain.ts';
+import { isServerRuleFile, serverPaths } from './paths.ts';
+import { fetchWithDeadline } from '../../deadline.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import { prometheusName } from './backup.ts';
+import { applyEach, type ApplyContext } from '../../restore/apply-context.ts';
+import type { SourcePlanContext } from '../../restore/plan.ts';
+import { readWhole } from '../../restore/snapshot-objects.ts';
+import type { ApplyResult, ItemResult, PrometheusAction } from '../../restore/types.ts';
 
 export async function planPrometheus(ctx: SourcePlanContext): Promise<PrometheusAction[]> {
   let servers: string[];

@@ -11,17 +11,17 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
-import type { JobContext } from '../jobs/runner.ts';
-import { Containment } from '../repository/contain.ts';
-import { NotFoundError } from '../repository/errors.ts';
-import { findPath, readFile } from '../repository/reader.ts';
-import { ETCD_SNAPSHOT_PATH, TrailingSha256 } from '../sources/etcd.ts';
-import { errorLine } from '../sources/walk.ts';
-import { hasEntries, type ApplyContext } from './apply-context.ts';
-import { waitFor } from './objects-apply.ts';
-import type { SourcePlanContext } from './plan.ts';
-import type { ApplyResult, EtcdAction } from './types.ts';
-import { ETCD_ITEM_ID } from '../sources/item-ids.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import { Containment } from '../../repository/contain.ts';
+import { NotFoundError } from '../../repository/errors.ts';
+import { findPath, readFile } from '../../repository/reader.ts';
+import { ETCD_SNAPSHOT_PATH, TrailingSha256 } from './backup.ts';
+import { errorLine } from '../walk.ts';
+import { hasEntries, type ApplyContext } from '../../restore/apply-context.ts';
+import { waitFor } from '../../restore/objects-apply.ts';
+import type { SourcePlanContext } from '../../restore/plan.ts';
+import type { ApplyResult, EtcdAction } from '../../restore/types.ts';
+import { ETCD_ITEM_ID } from '../item-ids.ts';
 
 export const DEFAULT_BUMP_REVISION = 10_000;
 

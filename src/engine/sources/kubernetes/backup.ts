@@ -1,11 +1,13 @@
 import yaml from 'js-yaml';
-import { forEachLimit } from '../jobs/pool.ts';
-import { IncompleteError, type JobContext } from '../jobs/runner.ts';
-import type { KubeClient, KubeObject } from '../kube/client.ts';
-import { generatedReason } from '../kinds/index.ts';
-import { collectionPath, discover, namesResource, resourceName, type ApiResource } from '../kube/discovery.ts';
-import { SNAPSHOT_PATHS, type SnapshotSink } from './sink.ts';
-import type { BackupSource, CapturedItem, ItemFilter, SkippedItem, SourceResult } from './types.ts';
+import { forEachLimit } from '../../jobs/pool.ts';
+import { IncompleteError, type JobContext } from '../../jobs/runner.ts';
+import type { KubeClient, KubeObject } from '../../kube/client.ts';
+import { generatedReason } from '../../kinds/index.ts';
+import { collectionPath, discover, namesResource, resourceName, type ApiResource } from '../../kube/discovery.ts';
+import type { SnapshotSink } from '../sink.ts';
+import type { BackupSource, CapturedItem, ItemFilter, SkippedItem, SourceResult } from '../types.ts';
+import { objectId, objectPath } from './ids.ts';
+
 
 export const DEFAULT_OPT_OUT_LABEL = 'lifeboat.dev/exclude';
 
@@ -29,15 +31,6 @@ export interface KubernetesSourceOptions {
   onlyCollections?: Set<string>;
   /** Collections listed at once. */
   concurrency?: number;
-}
-
-/** Where an object lives in a snapshot: group, version, resource, namespace and name all kept. */
-export function objectPath(r: Pick<ApiResource, 'group' | 'version' | 'resource'>, namespace: string | undefined, name: string): string {
-  return `${SNAPSHOT_PATHS.kubernetes}/${r.group || 'core'}/${r.version}/${r.resource}/${namespace ?? '_cluster'}/${name}.yaml`;
-}
-
-export function objectId(r: Pick<ApiResource, 'group' | 'version' | 'resource'>, namespace: string | undefined, name: string): string {
-  return `kubernetes:${r.group || 'core'}/${r.version}/${r.resource}/${namespace ?? '_cluster'}/${name}`;
 }
 
 /**

@@ -4,14 +4,14 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Etcd3, type IOptions } from 'etcd3';
-import type { JobContext } from '../jobs/runner.ts';
-import type { SnapshotSink } from './sink.ts';
-import { SNAPSHOT_PATHS } from './sink.ts';
-import type { BackupSource, SourceResult } from './types.ts';
-import { DeadlineError, idleDeadline, requestDeadlineMs } from '../deadline.ts';
-import { errorLine } from './walk.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import type { SnapshotSink } from '../sink.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import type { BackupSource, SourceResult } from '../types.ts';
+import { DeadlineError, idleDeadline, requestDeadlineMs } from '../../deadline.ts';
+import { errorLine } from '../walk.ts';
 import { BoltStatusReader, type BoltStatus } from './bolt.ts';
-import { ETCD_ITEM_ID } from './item-ids.ts';
+import { ETCD_ITEM_ID } from '../item-ids.ts';
 
 export interface EtcdSourceOptions {
   /** Client URLs (http:// or https://); the first that answers is snapshotted. */

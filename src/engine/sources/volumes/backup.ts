@@ -9,12 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { JobContext } from '../jobs/runner.ts';
-import type { SnapshotSink, TreeProgress } from './sink.ts';
-import { SNAPSHOT_PATHS } from './sink.ts';
-import type { BackupSource, SkippedItem, SourceResult, ItemFilter } from './types.ts';
-import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from './walk.ts';
-import { dockerVolumeId, persistentVolumeId } from './item-ids.ts';
+import { IncompleteError, type JobContext } from '../../jobs/runner.ts';
+import type { SnapshotSink, TreeProgress } from '../sink.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import type { BackupSource, SkippedItem, SourceResult, ItemFilter } from '../types.ts';
+import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from '../walk.ts';
+import { dockerVolumeId, persistentVolumeId } from '../item-ids.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import { aroundCopy, previewHooks } from './hooks.ts';
 
 /** The parts of a Kubernetes PersistentVolume this source reads. */
 export interface PersistentVolume {
@@ -50,6 +52,8 @@ export interface VolumesSourceOptions {
   persistentVolumes?: PersistentVolume[];
   /** Why the caller could not list them: the job then fails saying so, never "OK" on half. */
   persistentVolumesUnknown?: string;
+  /** The cluster, to run the hooks of the pods that own each PersistentVolume (pod-hooks.ts). */
+  kube?: KubeClient;
   /** volumes.pathMap of lifeboat.yaml: NFS exports and paths mounted elsewhere here. */
   pathMap?: PathMapping[];
 }
@@ -161,6 +165,15 @@ export function volumesSource(opts: VolumesSourceOptions): BackupSource {
   return {
     kind: 'volumes',
     title: 'Volume data',
+    async preview(signal) {
+      const lines: string[] = [];
+      for (const pv of opts.persistentVolumes ?? []) {
+        const claim = pv.spec?.claimRef?.name ? `${pv.spec.claimRef.namespace ?? ''}/${pv.spec.claimRef.name}` : '';
+        if (!opts.kube || !claim) continue;
+        for (const h of await previewHooks(opts.kube, claim, signal)) lines.push(`PersistentVolume ${pv.metadata.name} (claim ${claim}): ${h}`);
+      }
+      return lines;
+    },
     async run(ctx: JobContext, sink: SnapshotSink): Promise<SourceResult> {
       const result: SourceResult = { captured: [], skipped: [], bytes: 0, items: 0 };
       const failures: string[] = [];
@@ -203,8 +216,13 @@ export function volumesSource(opts: VolumesSourceOptions): BackupSource {
       for (const p of plan) {
         ctx.signal.throwIfAborted();
         try {
-          const got = await addTreeWithProgress(ctx, sink, p.snapshotPath, p.dir, tally, `copying ${p.id.replace(/^volume:/, '')}`);
-          result.captured.push({ id: p.id, path: p.snapshotPath, bytes: got.bytes, items: got.items, details: p.details });
+          // The hooks of the pods that own the volume run around its copy.
+          const run = await aroundCopy(ctx, opts.kube, p.details.claim, () => addTreeWithProgress(ctx, sink, p.snapshotPath, p.dir, tally, `copying ${p.id.replace(/^volume:/, '')}`));
+          if (run.failure) failures.push(`${p.id.replace(/^volume:/, '')}: ${run.failure}`);
+          const got = run.value;
+          if (!got) continue;
+          const details = run.lines.length ? { ...p.details, hooks: run.lines.join('\n') } : p.details;
+          result.captured.push({ id: p.id, path: p.snapshotPath, bytes: got.bytes, items: got.items, details });
           result.bytes += got.bytes;
           result.items += got.items;
         } catch (e) {
@@ -213,7 +231,8 @@ export function volumesSource(opts: VolumesSourceOptions): BackupSource {
         }
       }
       result.details = { volumes: result.captured.length, unreachable: result.skipped.length };
-      if (failures.length) throw new Error(failures.join('; '));
+      // What was copied stays in the snapshot (partial) when another volume failed (a hook said stop).
+      if (failures.length) throw result.captured.length ? new IncompleteError(failures.join('; '), result) : new Error(failures.join('; '));
       return result;
     },
   };

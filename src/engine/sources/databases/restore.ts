@@ -2,17 +2,17 @@
 // pg_restore into its database: created when missing, used when empty; one with tables is kept
 // (skip), cleaned first (update: --clean --if-exists), or dropped and made again (recreate).
 import { spawn } from 'node:child_process';
-import type { DatabaseConfig } from '../config/schema.ts';
-import type { JobContext } from '../jobs/runner.ts';
-import { NotFoundError } from '../repository/errors.ts';
-import { findPath, listPath, readFile } from '../repository/reader.ts';
-import { SNAPSHOT_PATHS } from '../sources/sink.ts';
-import { clientEnv, runPsql } from '../sources/postgres.ts';
-import { errorLine } from '../sources/walk.ts';
-import { applyEach, type ApplyContext } from './apply-context.ts';
-import type { SourcePlanContext } from './plan.ts';
-import type { ApplyResult, DatabaseAction, ItemResult } from './types.ts';
-import { databaseId } from '../sources/item-ids.ts';
+import type { DatabaseConfig } from '../../config/schema.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import { NotFoundError } from '../../repository/errors.ts';
+import { findPath, listPath, readFile } from '../../repository/reader.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import { clientEnv, runPsql } from './postgres.ts';
+import { errorLine } from '../walk.ts';
+import { applyEach, type ApplyContext } from '../../restore/apply-context.ts';
+import type { SourcePlanContext } from '../../restore/plan.ts';
+import type { ApplyResult, DatabaseAction, ItemResult } from '../../restore/types.ts';
+import { databaseId } from '../item-ids.ts';
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -5,8 +5,8 @@
 // says that path is one of its rule files: a path in a snapshot alone never decides where to write.
 import path from 'node:path';
 import yaml from 'js-yaml';
-import type { PrometheusConfig } from '../config/schema.ts';
-import { fetchWithDeadline, requestDeadlineMs } from '../deadline.ts';
+import type { PrometheusConfig } from '../../config/schema.ts';
+import { fetchWithDeadline, requestDeadlineMs } from '../../deadline.ts';
 
 export interface ServerPaths {
   configFile?: string;

@@ -7,22 +7,22 @@
 // link (one an earlier volume restored included) leads outside it.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobContext } from '../jobs/runner.ts';
-import type { KubeObject } from '../kube/client.ts';
-import { containedDir, unsafeNameReason } from '../repository/contain.ts';
-import { NotFoundError } from '../repository/errors.ts';
-import { listPath } from '../repository/reader.ts';
-import { restoreSnapshot } from '../repository/restore.ts';
-import { SNAPSHOT_PATHS } from '../sources/sink.ts';
-import { locatePersistentVolume, mapPath, type PersistentVolume } from '../sources/volumes.ts';
-import { applyEach, hasEntries, type ApplyContext } from './apply-context.ts';
-import { resourceNameOf } from './cleanup.ts';
-import { mapNamespace } from './mappings.ts';
-import { waitFor } from './objects-apply.ts';
-import { getLive } from './objects-plan.ts';
-import type { SourcePlanContext } from './plan.ts';
-import type { ApplyResult, ItemResult, ObjectRef, VolumeAction, VolumeTarget } from './types.ts';
-import { dockerVolumeId, persistentVolumeId } from '../sources/item-ids.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import type { KubeObject } from '../../kube/client.ts';
+import { containedDir, unsafeNameReason } from '../../repository/contain.ts';
+import { NotFoundError } from '../../repository/errors.ts';
+import { listPath } from '../../repository/reader.ts';
+import { restoreSnapshot } from '../../repository/restore.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import { locatePersistentVolume, mapPath, type PersistentVolume } from './backup.ts';
+import { applyEach, hasEntries, type ApplyContext } from '../../restore/apply-context.ts';
+import { resourceNameOf } from '../../restore/cleanup.ts';
+import { mapNamespace } from '../../restore/mappings.ts';
+import { waitFor } from '../../restore/objects-apply.ts';
+import { getLive } from '../../restore/objects-plan.ts';
+import type { SourcePlanContext } from '../../restore/plan.ts';
+import type { ApplyResult, ItemResult, ObjectRef, VolumeAction, VolumeTarget } from '../../restore/types.ts';
+import { dockerVolumeId, persistentVolumeId } from '../item-ids.ts';
 
 const PV_REF: ObjectRef = { group: '', version: 'v1', apiVersion: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false };
 const PVC_REF: ObjectRef = { group: '', version: 'v1', apiVersion: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true };

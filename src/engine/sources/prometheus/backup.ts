@@ -7,15 +7,15 @@
 //   /prometheus/<name>/tsdb/                the TSDB snapshot's blocks (with tsdbSnapshot: true)
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PrometheusConfig } from '../config/schema.ts';
-import { fetchWithDeadline } from '../deadline.ts';
-import { RetryableHttpError, parseRetryAfter } from '../jobs/retry.ts';
-import type { JobContext } from '../jobs/runner.ts';
-import type { SnapshotSink } from './sink.ts';
-import { SNAPSHOT_PATHS } from './sink.ts';
-import type { BackupSource, CapturedItem, SkippedItem, SourceResult } from './types.ts';
-import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from './walk.ts';
-import { prometheusItemId } from './item-ids.ts';
+import type { PrometheusConfig } from '../../config/schema.ts';
+import { fetchWithDeadline } from '../../deadline.ts';
+import { RetryableHttpError, parseRetryAfter } from '../../jobs/retry.ts';
+import type { JobContext } from '../../jobs/runner.ts';
+import type { SnapshotSink } from '../sink.ts';
+import { SNAPSHOT_PATHS } from '../sink.ts';
+import type { BackupSource, CapturedItem, SkippedItem, SourceResult } from '../types.ts';
+import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from '../walk.ts';
+import { prometheusItemId } from '../item-ids.ts';
 
 export interface PrometheusServer extends PrometheusConfig {
   /** The folder name in the snapshot; default the URL's host and port (`127.0.0.1-9090`). */
