@@ -1,13 +1,15 @@
-// restic's blob saver: a blob is stored once. New data blobs go in batches to the worker threads
-// to be compressed and sealed, with a bounded number of batches in flight so memory stays flat
-// however large the input; tree blobs are small and sealed on this thread. Sealed blobs go to
-// the pack uploader.
+// restic's blob saver: a blob is stored once. Files go in batches to the worker threads, which
+// read, chunk, hash, claim (in the shared BlobSet), compress and seal them; stream chunks, cut on
+// this thread, go in batches to be compressed and sealed; tree blobs are small and sealed here.
+// A bounded number of batches is in flight, so memory stays flat however large the input.
+// Sealed blobs go to the pack uploader.
+import { BlobSet } from './blob-set.ts';
 import { compressBlob } from './compression.ts';
 import { seal, sha256 } from './crypto.ts';
 import { IndexWriter } from './index-writer.ts';
+import type { IndexPack } from './master-index.ts';
 import { PackUploader } from './pack-uploader.ts';
-import type { BlobType } from './pack.ts';
-import { WorkerPool } from './pool.ts';
+import { CLAIMED, ENTRY, WorkerPool, type FileResult, type WorkMessage, type WorkRequest } from './pool.ts';
 import type { Repository } from './repository.ts';
 
 export interface BlobSaverOptions {
@@ -17,64 +19,124 @@ export interface BlobSaverOptions {
   packsPerIndex: number;
 }
 
+/** A file's content: its blob ids in order and its size. */
+export interface Content {
+  content: string[];
+  size: number;
+}
+
+interface FileJob {
+  path: string;
+  resolve: (c: Content) => void;
+  reject: (e: Error) => void;
+}
+
+/** Batches close at this many bytes (files: as lstat saw them) or items. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_ITEMS = 256;
+
 export class BlobSaver {
   readonly index: IndexWriter;
   private pool: WorkerPool;
   private uploader: PackUploader;
-  /** Blob ids (hex) sent to be stored but not yet in a written pack. */
-  private pending = new Set<string>();
-  private batch: Buffer[] = [];
-  private batchIds: Buffer[] = [];
-  private batchBytes = 0;
+  private set: BlobSet;
+  /** Ids (hex) claimed while the shared set was too full to take them. */
+  private overflow = new Set<string>();
+  private files: FileJob[] = [];
+  private fileBytes = 0;
+  private flushSoon = false;
+  private chunks: Buffer[] = [];
+  private chunkIds: Buffer[] = [];
+  private chunkBytes = 0;
   private inflight = new Set<Promise<void>>();
   private readonly maxInflight: number;
   failure: Error | undefined;
-  /** Bytes of new blob data sent to be stored, before compression. */
+  /** Bytes of new blob data stored, before compression. */
   bytesNew = 0;
+  /** Bytes the workers read from files. */
+  bytesRead = 0;
 
   constructor(
     private repo: Repository,
     private opts: BlobSaverOptions,
   ) {
-    this.pool = new WorkerPool(repo.key, opts.level, opts.workers);
-    this.maxInflight = this.pool.size;
+    this.pool = new WorkerPool(repo.key, opts.level, repo.gear, opts.workers);
+    this.maxInflight = this.pool.size * 2;
+    this.set = new BlobSet(Math.max(65536, repo.index.size * 4));
+    for (const id of repo.index.blobIds()) this.set.claim(id);
     this.index = new IndexWriter(repo, opts.packsPerIndex);
     this.uploader = new PackUploader(
       repo,
       opts.packSize,
       async (pack) => {
         await this.index.packWritten(pack);
-        for (const b of pack.blobs) this.pending.delete(b.id.toString('hex'));
+        for (const b of pack.blobs) this.overflow.delete(b.id.toString('hex'));
       },
-      (e) => (this.failure ??= e),
+      (e) => this.fail(e),
     );
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.pool.stop();
   }
 
   get bytesWritten(): number {
     return this.uploader.bytesWritten;
   }
 
-  /** Whether a blob is stored or on its way to a pack. */
-  has(hex: string): boolean {
-    return this.pending.has(hex) || this.repo.index.has(Buffer.from(hex, 'hex'));
+  /** Blobs of packs found by recovery: known from now on. */
+  known(pack: IndexPack): void {
+    for (const b of pack.blobs) this.claim(b.id);
   }
 
-  private claim(id: Buffer, hex: string): boolean {
-    if (this.pending.has(hex) || this.repo.index.has(id)) return false;
-    this.pending.add(hex);
+  /** Whether a blob is stored or on its way to a pack. */
+  has(hex: string): boolean {
+    const id = Buffer.from(hex, 'hex');
+    return this.set.has(id) || this.overflow.has(hex) || this.repo.index.has(id);
+  }
+
+  /** Claims a blob on this thread: true when it is new (the caller stores it). */
+  private claim(id: Buffer): boolean {
+    const r = this.set.claim(id);
+    if (r !== undefined) return r;
+    const hex = id.toString('hex');
+    if (this.overflow.has(hex) || this.repo.index.has(id)) return false;
+    this.overflow.add(hex);
     return true;
   }
 
-  /** Stores a data blob unless it is known; returns its id. The chunk may be transferred. */
+  /**
+   * Queues a file to be read and stored by a worker; resolves once it is queued (waiting while
+   * the workers are busy) with its content to come.
+   */
+  async saveFile(path: string, sizeHint: number): Promise<{ content: Promise<Content> }> {
+    if (this.failure) throw this.failure;
+    const content = new Promise<Content>((resolve, reject) => this.files.push({ path, resolve, reject }));
+    content.catch(() => {}); // awaited by the caller later; a failure must not go unhandled meanwhile
+    this.fileBytes += sizeHint;
+    if (this.fileBytes >= BATCH_BYTES || this.files.length >= BATCH_ITEMS) await this.dispatchFiles();
+    else if (!this.flushSoon) {
+      // Files queued in one stretch of the walk share a batch; it goes when the walk waits.
+      this.flushSoon = true;
+      setImmediate(() => {
+        this.flushSoon = false;
+        this.dispatchFiles().catch((e: Error) => this.fail(e));
+      });
+    }
+    return { content };
+  }
+
+  /** Stores a data blob (a stream's chunk) unless it is known; returns its id. The chunk may be transferred. */
   async saveData(chunk: Buffer): Promise<string> {
     const id = sha256(chunk);
     const hex = id.toString('hex');
-    if (!this.claim(id, hex)) return hex;
+    if (!this.claim(id)) return hex;
     this.bytesNew += chunk.length;
-    this.batch.push(chunk);
-    this.batchIds.push(id);
-    this.batchBytes += chunk.length;
-    if (this.batchBytes >= 4 * 1024 * 1024 || this.batch.length >= 256) await this.dispatch();
+    this.chunks.push(chunk);
+    this.chunkIds.push(id);
+    this.chunkBytes += chunk.length;
+    if (this.chunkBytes >= BATCH_BYTES || this.chunks.length >= BATCH_ITEMS) await this.dispatchChunks();
     return hex;
   }
 
@@ -82,40 +144,85 @@ export class BlobSaver {
   async saveTree(bytes: Buffer): Promise<string> {
     const id = sha256(bytes);
     const hex = id.toString('hex');
-    if (!this.claim(id, hex)) return hex;
+    if (!this.claim(id)) return hex;
     const { plain, uncompressedLength } = compressBlob(bytes, this.opts.level);
     await this.uploader.add(id, 'tree', seal(this.repo.key, plain), uncompressedLength);
     return hex;
   }
 
-  private async dispatch(): Promise<void> {
-    if (this.batch.length === 0) return;
-    const items = this.batch;
-    const ids = this.batchIds;
-    this.batch = [];
-    this.batchIds = [];
-    this.batchBytes = 0;
+  /** Waits for a free place in flight; grows the shared set first when it is half full. */
+  private async slot(): Promise<void> {
     while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+    if (this.set.size * 2 >= this.set.capacity) {
+      // No worker may hold the set while it is copied.
+      while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+      if (this.set.size * 2 >= this.set.capacity) this.set = this.set.grown();
+    }
     if (this.failure) throw this.failure;
-    const job: Promise<void> = this.pool
-      .run(items)
-      .then(async (results) => {
-        for (let i = 0; i < results.length; i++) {
-          const r = results[i]!;
-          const sealed = Buffer.from(r.sealed.buffer, r.sealed.byteOffset, r.sealed.byteLength);
-          await this.uploader.add(ids[i]!, 'data' satisfies BlobType, sealed, r.uncompressedLength);
-        }
-      })
-      .catch((e: Error) => {
-        this.failure ??= e;
-      })
-      .finally(() => this.inflight.delete(job));
-    this.inflight.add(job);
+  }
+
+  private track(job: Promise<void>): void {
+    const p: Promise<void> = job.catch((e: Error) => this.fail(e)).finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  private async dispatchFiles(): Promise<void> {
+    if (this.files.length === 0) return;
+    const files = this.files;
+    this.files = [];
+    this.fileBytes = 0;
+    try {
+      await this.slot();
+    } catch (e) {
+      for (const f of files) f.reject(e as Error);
+      throw e;
+    }
+    const req: WorkRequest = { seq: 0, kind: 'files', set: this.set.buffer, files: files.map((f) => ({ path: f.path })) };
+    const job = this.pool.run(req, [], async (m) => {
+      await this.take(m, true);
+      if (m.final) settleFiles(files, m.files);
+    });
+    job.catch((e: Error) => {
+      for (const f of files) f.reject(e);
+    });
+    this.track(job);
+  }
+
+  private async dispatchChunks(): Promise<void> {
+    if (this.chunks.length === 0) return;
+    const items = this.chunks;
+    const ids = Buffer.concat(this.chunkIds);
+    this.chunks = [];
+    this.chunkIds = [];
+    this.chunkBytes = 0;
+    await this.slot();
+    const transfer = [ids.buffer as ArrayBuffer];
+    for (const b of items) if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !transfer.includes(b.buffer as ArrayBuffer)) transfer.push(b.buffer as ArrayBuffer);
+    this.track(this.pool.run({ seq: 0, kind: 'blobs', items, ids }, transfer, (m) => this.take(m, false)));
+  }
+
+  /** Takes a worker's sealed blobs into packs. */
+  private async take(m: WorkMessage, fromFiles: boolean): Promise<void> {
+    this.bytesRead += m.read;
+    if (!m.entries || !m.data || !m.ids) return;
+    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+    const ids = Buffer.from(m.ids.buffer, m.ids.byteOffset, m.ids.byteLength);
+    for (let i = 0; i * ENTRY < m.entries.length; i++) {
+      const off = m.entries[i * ENTRY]!;
+      const len = m.entries[i * ENTRY + 1]!;
+      const ulen = m.entries[i * ENTRY + 2]!;
+      const id = ids.subarray(i * 32, i * 32 + 32);
+      if (m.entries[i * ENTRY + 3] !== CLAIMED && !this.claim(id)) continue; // another thread stores it
+      if (this.failure) return;
+      if (fromFiles) this.bytesNew += ulen || len - 32; // stream chunks counted when claimed
+      await this.uploader.add(id, 'data', data.subarray(off, off + len), ulen);
+    }
   }
 
   /** Waits for every blob and pack write in flight; throws the first failure. */
   async finish(): Promise<void> {
-    await this.dispatch();
+    await this.dispatchFiles();
+    await this.dispatchChunks();
     while (this.inflight.size) await Promise.all(this.inflight);
     await this.uploader.finish();
     if (this.failure) throw this.failure;
@@ -123,7 +230,9 @@ export class BlobSaver {
 
   /** Lets what is in flight end (failed or not) without sending more. */
   async settle(): Promise<void> {
-    this.failure ??= new Error('aborted');
+    this.fail(new Error('aborted'));
+    for (const f of this.files) f.reject(this.failure!);
+    this.files = [];
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
     await this.uploader.settle();
   }
@@ -131,4 +240,16 @@ export class BlobSaver {
   async close(): Promise<void> {
     await this.pool.close();
   }
+}
+
+function settleFiles(files: FileJob[], results: FileResult[] | undefined): void {
+  files.forEach((f, i) => {
+    const r = results?.[i];
+    if (!r) return f.reject(new Error(`worker: no result for ${f.path}`));
+    if ('error' in r) return f.reject(Object.assign(new Error(r.error), { code: r.code }));
+    const ids = Buffer.from(r.ids.buffer, r.ids.byteOffset, r.ids.byteLength);
+    const content: string[] = [];
+    for (let o = 0; o < ids.length; o += 32) content.push(ids.toString('hex', o, o + 32));
+    f.resolve({ content, size: r.size });
+  });
 }

@@ -74,6 +74,23 @@ export class Chunker {
     return out;
   }
 
+  /**
+   * As take, but each chunk is a view into this chunker's buffer, valid until the next chunk is
+   * asked for (no copy: for a thread that hashes and seals each chunk at once). Iterate to the end.
+   */
+  *cut(final: boolean): Generator<Buffer> {
+    let start = 0;
+    while (this.len - start >= MAX_SIZE || (final && this.len > start)) {
+      const n = findCut(this.gear, this.buf, start, this.len);
+      yield this.buf.subarray(start, start + n);
+      start += n;
+    }
+    if (start > 0) {
+      this.buf.copyWithin(0, start, this.len);
+      this.len -= start;
+    }
+  }
+
   /** The chunks that are complete now; with `final`, the rest of the stream as well. */
   take(final: boolean): Buffer[] {
     const out: Buffer[] = [];

@@ -51,7 +51,8 @@ export function unpackUnpacked(plain: Buffer): Buffer {
  * must shrink by at least 3%. Already-compressed data (image layers, gzip, JPEG) is stored raw.
  */
 export function worthCompressing(data: Uint8Array): boolean {
-  if (data.length < 4096) return true;
+  // Up to twice the sample, compressing the blob itself costs no more than sampling it would.
+  if (data.length <= 128 * 1024) return true;
   const n = Math.min(65536, data.length);
   const start = (data.length - n) >> 1;
   const sample = data.subarray(start, start + n);

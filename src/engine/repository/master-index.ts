@@ -172,6 +172,11 @@ export class MasterIndex {
     for (const b of p.blobs) this.add(p.id, b);
   }
 
+  /** Every blob id, as 32-byte views (valid until the next add). */
+  *blobIds(): Generator<Uint8Array> {
+    for (let i = 0; i < this.n; i++) yield this.ids.subarray(i * 32, i * 32 + 32);
+  }
+
   hasPack(id: string): boolean {
     return this.packNoById.has(id);
   }

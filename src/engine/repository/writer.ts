@@ -10,7 +10,8 @@ import path from 'node:path';
 import { BlobSaver } from './blob-saver.ts';
 import { DEFAULT_LEVEL } from './compression.ts';
 import { nodeFromStat } from './disk.ts';
-import { FileSaver } from './file-saver.ts';
+import { Chunker } from './chunker.ts';
+import { chunkStream } from './file-saver.ts';
 import { recoverUnindexedPacks } from './recovery.ts';
 import { currentUser, type HeldLock, type Repository } from './repository.ts';
 import { encodeSnapshot, type Snapshot } from './snapshot.ts';
@@ -70,6 +71,17 @@ export interface CommitOptions {
   parent?: string;
 }
 
+/** A result to come, held in an object so that awaiting the walk does not await it. */
+interface Later<T> {
+  value: Promise<T>;
+}
+
+/** A Later whose failure is seen when it is awaited, and never reported as unhandled before. */
+function settled<T>(value: Promise<T>): Later<T> {
+  value.catch(() => {});
+  return { value };
+}
+
 interface VDir {
   children: Map<string, Node | VDir>;
   meta?: Node;
@@ -105,7 +117,8 @@ const callTally = new AsyncLocalStorage<CallTally>();
 
 export class SnapshotWriter {
   private blobs: BlobSaver;
-  private files: FileSaver;
+  /** Chunkers for streams not in use: each stream being added takes one, so adds can run at once. */
+  private spareChunkers: Chunker[] = [];
   /** The parent snapshot's root tree, and its folders' entries by snapshot path, as read. */
   private parentRoot?: string;
   private parentDirs = new Map<string, Promise<Map<string, Node> | undefined>>();
@@ -122,7 +135,6 @@ export class SnapshotWriter {
   ) {
     const level = repo.config.version < 2 ? 0 : (opts.compressionLevel ?? DEFAULT_LEVEL);
     this.blobs = new BlobSaver(repo, { level, workers: opts.workers, packSize: opts.packSize ?? 16 * 1024 * 1024, packsPerIndex: opts.packsPerIndex ?? 16 });
-    this.files = new FileSaver(repo.gear, (c) => this.addChunk(c), () => this.checkState(), () => this.report());
   }
 
   /**
@@ -134,7 +146,10 @@ export class SnapshotWriter {
     try {
       await repo.loadIndex();
       const w = new SnapshotWriter(repo, held, opts);
-      for (const pack of await recoverUnindexedPacks(repo, held.id)) await w.blobs.index.add(pack);
+      for (const pack of await recoverUnindexedPacks(repo, held.id)) {
+        w.blobs.known(pack);
+        await w.blobs.index.add(pack);
+      }
       await w.blobs.index.flush();
       if (opts.parent) w.parentRoot = await repo.findSnapshot(opts.parent).then((s) => s.tree, () => undefined);
       return w;
@@ -193,8 +208,7 @@ export class SnapshotWriter {
   }
 
   /** Counts an item for the add it belongs to, and tells that add's listener. */
-  private countItem(): void {
-    const own = callTally.getStore();
+  private countItem(own = callTally.getStore()): void {
     if (!own) return;
     own.items++;
     const now = Date.now();
@@ -244,10 +258,13 @@ export class SnapshotWriter {
     );
   }
 
-  /** Walks a directory on disk, storing its files and trees bottom-up; returns its tree id. */
-  private async storeDiskDir(dir: string, snapPath: string, prevTree?: string): Promise<string> {
+  /**
+   * Walks a directory on disk, queueing its files (workers read them) and its subdirectories;
+   * resolves once everything is queued, with the tree id to come once all of it is stored. The
+   * walk goes on while workers read, so both cores stay busy; the queue bounds what is in flight.
+   */
+  private async walkDiskDir(dir: string, snapPath: string, prevTree?: string): Promise<Later<string>> {
     this.checkState();
-    const nodes: Node[] = [];
     let names: string[];
     try {
       names = fs.readdirSync(dir);
@@ -256,44 +273,63 @@ export class SnapshotWriter {
       else throw e;
     }
     const prev = await this.treeEntries(prevTree);
+    const later: Promise<Node | undefined>[] = [];
     for (const name of names) {
-      const node = await this.diskNode(path.join(dir, name), name, snapPath === '/' ? `/${name}` : `${snapPath}/${name}`, prev?.get(name));
-      if (node) nodes.push(node);
+      later.push((await this.walkDiskNode(path.join(dir, name), name, snapPath === '/' ? `/${name}` : `${snapPath}/${name}`, prev?.get(name))).value);
     }
-    return this.storeTree(nodes);
+    return settled(Promise.all(later).then((nodes) => this.storeTree(nodes.filter((n): n is Node => n !== undefined))));
   }
 
-  /** One entry from disk as a node (undefined when it vanished while we looked). */
+  /** One entry from disk (undefined when it vanished while we looked), once it is stored. */
   private async diskNode(abs: string, name: string, snapPath: string, prev?: Node): Promise<Node | undefined> {
+    return (await this.walkDiskNode(abs, name, snapPath, prev)).value;
+  }
+
+  /** Queues one entry from disk; resolves once queued, with the node to come once stored. */
+  private async walkDiskNode(abs: string, name: string, snapPath: string, prev?: Node): Promise<Later<Node | undefined>> {
     let st: fs.BigIntStats;
     try {
       st = fs.lstatSync(abs, { bigint: true });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { value: Promise.resolve(undefined) };
       throw e;
     }
     const node = nodeFromStat(name, st);
+    const own = callTally.getStore();
     this.progress.path = snapPath;
+    const done = (): Node => {
+      this.progress.itemsDone++;
+      this.countItem(own);
+      this.report();
+      return node;
+    };
     if (node.type === 'dir') {
-      node.subtree = await this.storeDiskDir(abs, snapPath, prev?.type === 'dir' ? (prev.subtree ?? undefined) : undefined);
-    } else if (node.type === 'file' && this.unchanged(node, prev)) {
+      const sub = await this.walkDiskDir(abs, snapPath, prev?.type === 'dir' ? (prev.subtree ?? undefined) : undefined);
+      return settled(sub.value.then((id) => {
+        node.subtree = id;
+        return done();
+      }));
+    }
+    if (node.type === 'file' && this.unchanged(node, prev)) {
       node.content = prev.content;
       const size = node.size ?? 0;
       this.progress.bytesDone += size;
       this.progress.filesUnchanged = (this.progress.filesUnchanged ?? 0) + 1;
-      const own = callTally.getStore();
       if (own) own.bytes += size;
     } else if (node.type === 'file') {
-      const { content, size } = await this.files.fromFile(abs, node.size);
-      node.content = content;
-      node.size = size || undefined;
+      this.checkState();
+      const file = await this.blobs.saveFile(abs, Number(st.size));
+      return settled(file.content.then(({ content, size }) => {
+        node.content = content;
+        node.size = size || undefined;
+        this.progress.bytesDone += size;
+        if (own) own.bytes += size;
+        return done();
+      }));
     } else if (node.type === 'symlink') {
       node.linktarget = fs.readlinkSync(abs);
     }
-    this.progress.itemsDone++;
-    this.countItem();
-    this.report();
-    return node;
+    return { value: Promise.resolve(done()) };
   }
 
   // ---- placing nodes in the snapshot's tree ----
@@ -373,7 +409,15 @@ export class SnapshotWriter {
     this.checkState();
     snapshotPathParts(at);
     this.progress.path = at;
-    const { content, size } = await this.files.fromStream(source);
+    const chunker = this.spareChunkers.pop() ?? new Chunker(this.repo.gear);
+    let got: { content: string[]; size: number };
+    try {
+      got = await chunkStream(source, chunker, (c) => this.addChunk(c), () => this.checkState(), () => this.report());
+    } finally {
+      chunker.reset();
+      if (this.spareChunkers.length < 2) this.spareChunkers.push(chunker); // 12 MiB each
+    }
+    const { content, size } = got;
     this.place(at, this.fileNode(meta, content, size));
     this.progress.itemsDone++;
     this.countItem();
