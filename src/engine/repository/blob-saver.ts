@@ -1,15 +1,16 @@
 // restic's blob saver: a blob is stored once. Files go in batches to the worker threads, which
-// read, chunk, hash, claim (in the shared BlobSet), compress and seal them; stream chunks, cut on
-// this thread, go in batches to be compressed and sealed; tree blobs are small and sealed here.
-// A bounded number of batches is in flight, so memory stays flat however large the input.
-// Sealed blobs go to the pack uploader.
+// read, chunk, hash, claim (in the shared BlobSet), compress and seal them into their own packs;
+// stream chunks, cut on this thread, go in batches to be compressed and sealed there too; tree
+// blobs are small and sealed here. A bounded number of batches is in flight, so memory stays flat
+// however large the input. Finished packs go to the pack uploader.
 import { BlobSet } from './blob-set.ts';
 import { compressBlob } from './compression.ts';
 import { seal, sha256 } from './crypto.ts';
 import { IndexWriter } from './index-writer.ts';
 import type { IndexPack } from './master-index.ts';
+import type { PackedBlob } from './pack.ts';
 import { PackUploader } from './pack-uploader.ts';
-import { CLAIMED, ENTRY, WorkerPool, type FileResult, type WorkMessage, type WorkRequest } from './pool.ts';
+import { ENTRY, WorkerPool, type FileResult, type WorkMessage, type WorkRequest } from './pool.ts';
 import type { Repository } from './repository.ts';
 
 export interface BlobSaverOptions {
@@ -40,7 +41,7 @@ export class BlobSaver {
   private pool: WorkerPool;
   private uploader: PackUploader;
   private set: BlobSet;
-  /** Ids (hex) claimed while the shared set was too full to take them. */
+  /** Ids (hex) claimed on this thread while the shared set was too full to take them. */
   private overflow = new Set<string>();
   private files: FileJob[] = [];
   private fileBytes = 0;
@@ -60,7 +61,7 @@ export class BlobSaver {
     private repo: Repository,
     private opts: BlobSaverOptions,
   ) {
-    this.pool = new WorkerPool(repo.key, opts.level, repo.gear, opts.workers);
+    this.pool = new WorkerPool(repo.key, opts.level, repo.gear, opts.packSize, opts.workers);
     this.maxInflight = this.pool.size * 2;
     this.set = new BlobSet(Math.max(65536, repo.index.size * 4));
     for (const id of repo.index.blobIds()) this.set.claim(id);
@@ -201,22 +202,19 @@ export class BlobSaver {
     this.track(this.pool.run({ seq: 0, kind: 'blobs', items, ids }, transfer, (m) => this.take(m, false)));
   }
 
-  /** Takes a worker's sealed blobs into packs. */
+  /** Takes a worker's message in: counts, and writes the pack it carries. */
   private async take(m: WorkMessage, fromFiles: boolean): Promise<void> {
     this.bytesRead += m.read;
-    if (!m.entries || !m.data || !m.ids) return;
-    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-    const ids = Buffer.from(m.ids.buffer, m.ids.byteOffset, m.ids.byteLength);
-    for (let i = 0; i * ENTRY < m.entries.length; i++) {
-      const off = m.entries[i * ENTRY]!;
-      const len = m.entries[i * ENTRY + 1]!;
-      const ulen = m.entries[i * ENTRY + 2]!;
-      const id = ids.subarray(i * 32, i * 32 + 32);
-      if (m.entries[i * ENTRY + 3] !== CLAIMED && !this.claim(id)) continue; // another thread stores it
-      if (this.failure) return;
-      if (fromFiles) this.bytesNew += ulen || len - 32; // stream chunks counted when claimed
-      await this.uploader.add(id, 'data', data.subarray(off, off + len), ulen);
+    if (fromFiles) this.bytesNew += m.stored; // stream chunks are counted when claimed
+    if (!m.pack) return;
+    const { id, entries } = m.pack;
+    const ids = Buffer.from(m.pack.ids.buffer, m.pack.ids.byteOffset, m.pack.ids.byteLength);
+    const blobs: PackedBlob[] = [];
+    for (let i = 0; i * ENTRY < entries.length; i++) {
+      blobs.push({ id: ids.subarray(i * 32, i * 32 + 32), type: 'data', offset: entries[i * ENTRY]!, length: entries[i * ENTRY + 1]!, uncompressedLength: entries[i * ENTRY + 2]! });
     }
+    if (this.failure) return;
+    await this.uploader.upload(id, m.pack.bytes, blobs);
   }
 
   /** Waits for every blob and pack write in flight; throws the first failure. */
@@ -224,6 +222,8 @@ export class BlobSaver {
     await this.dispatchFiles();
     await this.dispatchChunks();
     while (this.inflight.size) await Promise.all(this.inflight);
+    // The packs the workers are still filling.
+    await Promise.all(Array.from({ length: this.pool.size }, (_, i) => this.pool.run({ seq: 0, kind: 'flush' }, [], (m) => this.take(m, false), i)));
     await this.uploader.finish();
     if (this.failure) throw this.failure;
   }

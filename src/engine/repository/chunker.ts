@@ -80,26 +80,30 @@ export class Chunker {
    */
   *cut(final: boolean): Generator<Buffer> {
     let start = 0;
-    while (this.len - start >= MAX_SIZE || (final && this.len > start)) {
-      const n = findCut(this.gear, this.buf, start, this.len);
-      yield this.buf.subarray(start, start + n);
-      start += n;
-    }
+    for (let n; (n = this.next(start, final)) > 0; start += n) yield this.buf.subarray(start, start + n);
     if (start > 0) {
       this.buf.copyWithin(0, start, this.len);
       this.len -= start;
     }
   }
 
+  /**
+   * The length of the chunk at `start` if it is complete, else 0. A cut point found before the
+   * end of what is buffered is where more bytes would cut too (the hash only looks back), so the
+   * buffer is cut nearly to its end and only the last bytes move down for the next read.
+   */
+  private next(start: number, final: boolean): number {
+    const avail = this.len - start;
+    if (avail === 0) return 0;
+    const n = findCut(this.gear, this.buf, start, this.len);
+    return final || n < avail || n === MAX_SIZE ? n : 0;
+  }
+
   /** The chunks that are complete now; with `final`, the rest of the stream as well. */
   take(final: boolean): Buffer[] {
     const out: Buffer[] = [];
     let start = 0;
-    while (this.len - start >= MAX_SIZE || (final && this.len > start)) {
-      const n = findCut(this.gear, this.buf, start, this.len);
-      out.push(ownBuffer(this.buf.subarray(start, start + n)));
-      start += n;
-    }
+    for (let n; (n = this.next(start, final)) > 0; start += n) out.push(ownBuffer(this.buf.subarray(start, start + n)));
     if (start > 0) {
       this.buf.copyWithin(0, start, this.len);
       this.len -= start;

@@ -1,11 +1,11 @@
-// restic's packer manager and pack uploader: sealed blobs fill one pack per blob type (data and
-// tree apart) of about 16 MiB; a full pack is written atomically, at most two writes at a time,
-// and then handed on (to the index writer).
+// restic's packer manager and pack uploader: sealed tree blobs fill a pack of about 16 MiB (the
+// workers fill their own data packs); a full pack is written atomically, at most two writes at a
+// time, and then handed on (to the index writer).
 import { fileName } from './backend/backend.ts';
 import { MAX_SIZE } from './chunker.ts';
 import { collectBuffers } from './collect.ts';
 import type { IndexPack } from './master-index.ts';
-import { PackBuilder, type BlobType } from './pack.ts';
+import { PackBuilder, type BlobType, type PackedBlob } from './pack.ts';
 import type { Repository } from './repository.ts';
 
 export class PackUploader {
@@ -43,16 +43,18 @@ export class PackUploader {
     this.packs[type] = this.newPack();
     while (this.writes.size >= 2) await Promise.race(this.writes);
     const { id, bytes, blobs } = builder.finish(this.repo.key);
-    const write: Promise<void> = this.repo.backend
-      .write(fileName('data', id), bytes)
-      .then(async () => {
-        collectBuffers();
-        this.bytesWritten += bytes.length;
-        await this.onWritten({ id, blobs });
-      })
+    const write: Promise<void> = this.upload(id, bytes, blobs)
       .catch((e: Error) => this.onFailure(e))
       .finally(() => this.writes.delete(write));
     this.writes.add(write);
+  }
+
+  /** Writes a finished pack (a worker's) and hands it on; resolves once both are done. */
+  async upload(id: string, bytes: Uint8Array, blobs: PackedBlob[]): Promise<void> {
+    await this.repo.backend.write(fileName('data', id), bytes);
+    collectBuffers();
+    this.bytesWritten += bytes.length;
+    await this.onWritten({ id, blobs });
   }
 
   /** Writes the packs not yet full and waits for every write. */

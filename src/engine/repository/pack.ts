@@ -100,6 +100,14 @@ export class PackBuilder {
     this.size += sealed.length;
   }
 
+  /** Adds a blob that `write` seals straight into the pack (at most `maxLength` bytes; returns its length). */
+  addInPlace(id: Buffer, type: BlobType, maxLength: number, uncompressedLength: number, write: (buf: Buffer, offset: number) => number): void {
+    this.ensure(this.size + maxLength);
+    const length = write(this.buf!, this.size);
+    this.blobs.push({ id, type, offset: this.size, length, uncompressedLength });
+    this.size += length;
+  }
+
   private ensure(n: number): void {
     if (this.buf && this.buf.length >= n) return;
     const grown = Buffer.allocUnsafeSlow(Math.max(n, this.reserve, this.buf ? this.buf.length * 2 : 64 * 1024));

@@ -1,8 +1,9 @@
 // The worker threads of the write pipeline. Given files, a worker reads, chunks, hashes, claims
-// (in the shared BlobSet), compresses and seals them; given chunks cut on the main thread
-// (streams), it compresses and seals them. Sealed blobs come back in messages of a few MiB, and a
-// worker sends the next only when the main thread has taken one in: two messages in flight per
-// worker bound the memory, however fast the reading and however slow the repository.
+// (in the shared BlobSet), compresses and seals them into a data pack of its own; given chunks cut
+// on the main thread (streams), it compresses and seals them into that pack. A full pack comes
+// back whole, with its id, and a worker sends the next only once the main thread has written the
+// last: memory stays bounded however fast the reading and however slow the repository, and the
+// main thread neither copies nor hashes data.
 // Compiled (dist/, what bin/lifeboat.js runs) a worker loads worker.js directly; run from the
 // TypeScript sources (vitest), its entry worker-entry.mjs registers tsx first.
 import os from 'node:os';
@@ -16,34 +17,33 @@ export interface WorkerInit {
   /** zstd level; 0 stores blobs uncompressed. */
   level: number;
   gear: Uint32Array;
+  packSize: number;
   /** Int32 [credit, stop]: messages the worker may still send, and 1 to drop its work. */
   control: SharedArrayBuffer;
 }
 
-/** Messages of sealed blobs a worker may have sent that the main thread has not taken in. */
-const CREDIT = 2;
+/** Packs a worker may have sent that the main thread has not written yet. */
+const CREDIT = 1;
 
 export type WorkRequest =
   | { seq: number; kind: 'files'; set: SharedArrayBuffer; files: { path: string }[] }
-  | { seq: number; kind: 'blobs'; items: Uint8Array[]; ids: Uint8Array };
+  | { seq: number; kind: 'blobs'; items: Uint8Array[]; ids: Uint8Array }
+  /** Send the pack being filled, full or not. */
+  | { seq: number; kind: 'flush' };
 
-/** Per blob in a message: offset in `data`, sealed length, plaintext length (0: stored raw), claim. */
-export const ENTRY = 4;
-/** The worker claimed the blob; it is new. */
-export const CLAIMED = 1;
-/** The shared set was full: the main thread decides whether the blob is new. */
-export const UNDECIDED = 2;
+/** Per blob of a pack: offset, sealed length, plaintext length (0: stored raw). */
+export const ENTRY = 3;
 
 export type FileResult = { ids: Uint8Array; size: number } | { error: string; code?: string };
 
 export interface WorkMessage {
   seq: number;
-  /** Sealed blobs one after another, their entries (ENTRY numbers each) and ids (32 bytes each). */
-  data?: Uint8Array;
-  entries?: Uint32Array;
-  ids?: Uint8Array;
+  /** A finished pack: its id, bytes, and per blob ENTRY numbers and the 32-byte id. */
+  pack?: { id: string; bytes: Uint8Array; entries: Uint32Array; ids: Uint8Array };
   /** Input bytes read since the last message. */
   read: number;
+  /** New blob bytes (before compression) sealed since the last message. */
+  stored: number;
   final: boolean;
   /** On the final message of a files request: each file's content ids and size, in order. */
   files?: FileResult[];
@@ -73,10 +73,10 @@ export class WorkerPool {
 
   private static entry = import.meta.url.endsWith('.js') ? new URL('./worker.js', import.meta.url) : new URL('./worker-entry.mjs', import.meta.url);
 
-  constructor(key: Key, level: number, gear: Uint32Array, size = Math.max(1, os.availableParallelism())) {
+  constructor(key: Key, level: number, gear: Uint32Array, packSize: number, size = Math.max(1, os.availableParallelism())) {
     for (let i = 0; i < size; i++) {
       const control = new SharedArrayBuffer(8);
-      const init: WorkerInit = { encrypt: key.encrypt, macK: key.macK, macR: key.macR, level, gear, control };
+      const init: WorkerInit = { encrypt: key.encrypt, macK: key.macK, macR: key.macR, level, gear, packSize, control };
       const worker = new Worker(WorkerPool.entry, { workerData: init });
       const slot: Slot = { worker, control: new Int32Array(control), inflight: 0 };
       Atomics.store(slot.control, 0, CREDIT);
@@ -129,10 +129,11 @@ export class WorkerPool {
    * Sends `req` to the least busy worker (transferring `transfer`); `onMessage` takes each of its
    * messages in order. Resolves when the last is taken in.
    */
-  run(req: WorkRequest, transfer: ArrayBuffer[], onMessage: (m: WorkMessage) => Promise<void> | void): Promise<void> {
+  run(req: WorkRequest, transfer: ArrayBuffer[], onMessage: (m: WorkMessage) => Promise<void> | void, on?: number): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.inflight < slot.inflight) slot = s;
+    if (on !== undefined) slot = this.slots[on]!;
     const seq = ++this.seq;
     req.seq = seq;
     slot.inflight++;
@@ -148,10 +149,6 @@ export class WorkerPool {
       Atomics.store(s.control, 1, 1);
       Atomics.notify(s.control, 0);
     }
-  }
-
-  get nextSeq(): number {
-    return this.seq + 1;
   }
 
   async close(): Promise<void> {
