@@ -1,12 +1,18 @@
 // restic's blob saver: a blob is stored once. Files go in batches to the worker threads, which
-// read, chunk, hash, claim (in the shared BlobSet), compress and seal them into their own packs;
+// read, chunk, hash, claim (in the shared BlobSet), compress and seal them into their own packs,
+// and to this thread, which does the same between its other work (one worker fewer: a worker
+// thread's heap and buffers cost more memory than this thread's share of the work);
 // stream chunks, cut on this thread, go in batches to be compressed and sealed there too; tree
 // blobs are small and sealed here. A bounded number of batches is in flight, so memory stays flat
 // however large the input. Finished packs go to the pack uploader.
+import os from 'node:os';
 import { BlobSet } from './blob-set.ts';
+import { Chunker } from './chunker.ts';
 import { compressBlob } from './compression.ts';
 import { seal, sha256 } from './crypto.ts';
+import { fileChunks } from './file-saver.ts';
 import { IndexWriter } from './index-writer.ts';
+import { PackFiller } from './pack-filler.ts';
 import type { IndexPack } from './master-index.ts';
 import type { PackedBlob } from './pack.ts';
 import { PackUploader } from './pack-uploader.ts';
@@ -51,6 +57,11 @@ export class BlobSaver {
   private chunkBytes = 0;
   private inflight = new Set<Promise<void>>();
   private readonly maxInflight: number;
+  /** This thread's own share of the files: its chunker and data pack, and a written pack's buffer to fill again. */
+  private chunker: Chunker;
+  private filler: PackFiller;
+  private spare: Buffer | undefined;
+  private localBusy = false;
   failure: Error | undefined;
   /** Bytes of new blob data stored, before compression. */
   bytesNew = 0;
@@ -61,8 +72,16 @@ export class BlobSaver {
     private repo: Repository,
     private opts: BlobSaverOptions,
   ) {
-    this.pool = new WorkerPool(repo.key, opts.level, repo.gear, opts.packSize, opts.workers);
-    this.maxInflight = this.pool.size * 2;
+    // This thread is one of the `workers`; at least one worker thread for streams.
+    const threads = Math.max(1, (opts.workers ?? os.availableParallelism()) - 1);
+    this.pool = new WorkerPool(repo.key, opts.level, repo.gear, opts.packSize, threads);
+    this.maxInflight = this.pool.size * 2 + 1;
+    this.chunker = new Chunker(repo.gear);
+    this.filler = new PackFiller(repo.key, opts.level, opts.packSize, () => {
+      const b = this.spare;
+      this.spare = undefined;
+      return b;
+    });
     this.set = new BlobSet(Math.max(65536, repo.index.size * 4));
     for (const id of repo.index.blobIds()) this.set.claim(id);
     this.index = new IndexWriter(repo, opts.packsPerIndex);
@@ -178,6 +197,7 @@ export class BlobSaver {
       for (const f of files) f.reject(e as Error);
       throw e;
     }
+    if (!this.localBusy) return this.track(this.saveHere(files));
     const req: WorkRequest = { seq: 0, kind: 'files', set: this.set.buffer, files: files.map((f) => ({ path: f.path })) };
     const job = this.pool.run(req, [], async (m) => {
       await this.take(m, true);
@@ -187,6 +207,50 @@ export class BlobSaver {
       for (const f of files) f.reject(e);
     });
     this.track(job);
+  }
+
+  /** Stores files on this thread, yielding to the event loop every MiB or so. */
+  private async saveHere(files: FileJob[]): Promise<void> {
+    this.localBusy = true;
+    try {
+      let since = 0;
+      for (const f of files) {
+        const content: string[] = [];
+        let size = 0;
+        try {
+          if (this.failure) throw this.failure;
+          for (const chunk of fileChunks(f.path, this.chunker, (n) => (size += n))) {
+            const id = sha256(chunk);
+            content.push(id.toString('hex'));
+            // The set full for now: stored, at worst a duplicate (as a worker does).
+            if (this.set.claim(id) !== false && this.filler.add(id, chunk)) await this.uploadHere();
+            since += chunk.length;
+            if (since >= 1024 * 1024) {
+              since = 0;
+              await new Promise(setImmediate);
+              if (this.failure) throw this.failure;
+            }
+          }
+        } catch (e) {
+          f.reject(e as Error);
+          continue;
+        }
+        this.bytesRead += size;
+        f.resolve({ content, size });
+      }
+    } finally {
+      this.bytesNew += this.filler.stored;
+      this.filler.stored = 0;
+      this.localBusy = false;
+    }
+  }
+
+  /** Writes this thread's pack; its buffer is filled again next. */
+  private async uploadHere(): Promise<void> {
+    if (this.filler.count === 0) return;
+    const { id, bytes, blobs } = this.filler.finish();
+    await this.uploader.upload(id, bytes, blobs);
+    this.spare = Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength);
   }
 
   private async dispatchChunks(): Promise<void> {
@@ -224,6 +288,7 @@ export class BlobSaver {
     while (this.inflight.size) await Promise.all(this.inflight);
     // The packs the workers are still filling.
     await Promise.all(Array.from({ length: this.pool.size }, (_, i) => this.pool.run({ seq: 0, kind: 'flush' }, [], (m) => this.take(m, false), i)));
+    if (!this.failure) await this.uploadHere();
     await this.uploader.finish();
     if (this.failure) throw this.failure;
   }

@@ -35,10 +35,10 @@ export function findCut(gear: Uint32Array, buf: Uint8Array, start: number, end: 
 /**
  * Cuts a byte stream into chunks. Feed it with `fill` (read straight into its buffer) or `push`;
  * each yields the chunks that are complete, as fresh Buffers the caller may keep or transfer.
- * Memory: one buffer of 12 MiB, however long the stream.
+ * Memory: one buffer of 9 MiB, however long the stream.
  */
 export class Chunker {
-  private buf = Buffer.allocUnsafe(MAX_SIZE + 4 * 1024 * 1024);
+  private buf = Buffer.allocUnsafeSlow(MAX_SIZE + 1024 * 1024);
   private len = 0;
 
   constructor(private gear: Uint32Array) {}

@@ -55,14 +55,14 @@ export function seal(key: Key, plaintext: Uint8Array, iv: Buffer = crypto.random
   return out;
 }
 
-/** seal() into `out` at `offset` (room for plaintext + OVERHEAD); returns the sealed length. */
-export function sealInto(key: Key, plaintext: Uint8Array, out: Buffer, offset: number): number {
+/** Seals, in place, the `length` plaintext bytes at offset + IV_SIZE of `buf`; returns the sealed length. */
+export function sealInPlace(key: Key, buf: Buffer, offset: number, length: number): number {
   const iv = crypto.randomBytes(IV_SIZE);
-  iv.copy(out, offset);
-  const n = ctrInto(key, iv, plaintext, out, offset + IV_SIZE);
-  const body = out.subarray(offset + IV_SIZE, offset + IV_SIZE + n);
-  out.set(mac(key, iv, body), offset + IV_SIZE + n);
-  return n + OVERHEAD;
+  iv.copy(buf, offset);
+  const body = buf.subarray(offset + IV_SIZE, offset + IV_SIZE + length);
+  ctrInto(key, iv, body, buf, offset + IV_SIZE); // each step is read before its output lands
+  buf.set(mac(key, iv, body), offset + IV_SIZE + length);
+  return length + OVERHEAD;
 }
 
 /** Checks the MAC and decrypts; throws IntegrityError when the MAC does not match. */

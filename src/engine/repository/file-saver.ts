@@ -1,23 +1,20 @@
-// restic's file saver: reads a file (in a worker thread) or a stream (on the main thread) and cuts
-// it into chunks (FastCDC), handing each to the caller; returns the content's size.
+// restic's file saver: reads a file or a stream and cuts it into chunks (FastCDC).
 import fs from 'node:fs';
 import type { Chunker } from './chunker.ts';
 
 /**
- * Reads `file` through `chunker` (reset first), calling `onChunk` with each chunk as a view that
- * is valid only during the call, and `onRead` with the bytes of each read. Returns the size read.
+ * Reads `file` through `chunker` (reset first), yielding each chunk as a view that is valid only
+ * until the next is asked for, and calling `onRead` with the bytes of each read. Iterate to the end.
  */
-export function chunkFile(file: string, chunker: Chunker, onChunk: (chunk: Buffer) => void, onRead: (n: number) => void): number {
+export function* fileChunks(file: string, chunker: Chunker, onRead: (n: number) => void): Generator<Buffer> {
   chunker.reset();
   const fd = fs.openSync(file, 'r');
   try {
-    let size = 0;
     for (;;) {
       const got = chunker.fill((buf, off, len) => fs.readSync(fd, buf, off, len, null));
-      size += got;
       onRead(got);
-      for (const c of chunker.cut(got === 0)) onChunk(c);
-      if (got === 0) return size;
+      yield* chunker.cut(got === 0);
+      if (got === 0) return;
     }
   } finally {
     fs.closeSync(fd);

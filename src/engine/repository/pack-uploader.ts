@@ -1,4 +1,4 @@
-// restic's packer manager and pack uploader: sealed tree blobs fill a pack of about 16 MiB (the
+// restic's packer manager and pack uploader: sealed tree blobs fill a pack of the target size (the
 // workers fill their own data packs); a full pack is written atomically, at most two writes at a
 // time, and then handed on (to the index writer).
 import { fileName } from './backend/backend.ts';

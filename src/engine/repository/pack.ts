@@ -89,9 +89,12 @@ export function parsePackTail(key: Key, tail: Buffer, packSize: number): PackedB
 export class PackBuilder {
   readonly blobs: PackedBlob[] = [];
   size = 0;
-  private buf: Buffer | undefined;
 
-  constructor(private reserve = 0) {}
+  constructor(
+    private reserve = 0,
+    /** A buffer to fill first (one given back after an earlier pack was written). */
+    private buf: Buffer | undefined = undefined,
+  ) {}
 
   add(id: Buffer, type: BlobType, sealed: Uint8Array, uncompressedLength: number): void {
     this.blobs.push({ id, type, offset: this.size, length: sealed.length, uncompressedLength });
@@ -100,10 +103,10 @@ export class PackBuilder {
     this.size += sealed.length;
   }
 
-  /** Adds a blob that `write` seals straight into the pack (at most `maxLength` bytes; returns its length). */
-  addInPlace(id: Buffer, type: BlobType, maxLength: number, uncompressedLength: number, write: (buf: Buffer, offset: number) => number): void {
+  /** Adds a blob that `write` seals straight into the pack (in at most `maxLength` bytes). */
+  addInPlace(id: Buffer, type: BlobType, maxLength: number, write: (buf: Buffer, offset: number) => { length: number; uncompressedLength: number }): void {
     this.ensure(this.size + maxLength);
-    const length = write(this.buf!, this.size);
+    const { length, uncompressedLength } = write(this.buf!, this.size);
     this.blobs.push({ id, type, offset: this.size, length, uncompressedLength });
     this.size += length;
   }

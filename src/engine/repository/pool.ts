@@ -7,7 +7,7 @@
 // Compiled (dist/, what bin/lifeboat.js runs) a worker loads worker.js directly; run from the
 // TypeScript sources (vitest), its entry worker-entry.mjs registers tsx first.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Key } from './crypto.ts';
 
 export interface WorkerInit {
@@ -20,6 +20,8 @@ export interface WorkerInit {
   packSize: number;
   /** Int32 [credit, stop]: messages the worker may still send, and 1 to drop its work. */
   control: SharedArrayBuffer;
+  /** Pack buffers given back once written, to be filled again. */
+  returns: MessagePort;
 }
 
 /** Packs a worker may have sent that the main thread has not written yet. */
@@ -52,6 +54,7 @@ export interface WorkMessage {
 
 interface Slot {
   worker: Worker;
+  returns: MessagePort;
   control: Int32Array;
   inflight: number;
 }
@@ -76,9 +79,11 @@ export class WorkerPool {
   constructor(key: Key, level: number, gear: Uint32Array, packSize: number, size = Math.max(1, os.availableParallelism())) {
     for (let i = 0; i < size; i++) {
       const control = new SharedArrayBuffer(8);
-      const init: WorkerInit = { encrypt: key.encrypt, macK: key.macK, macR: key.macR, level, gear, packSize, control };
-      const worker = new Worker(WorkerPool.entry, { workerData: init });
-      const slot: Slot = { worker, control: new Int32Array(control), inflight: 0 };
+      const { port1, port2 } = new MessageChannel();
+      const init: WorkerInit = { encrypt: key.encrypt, macK: key.macK, macR: key.macR, level, gear, packSize, control, returns: port2 };
+      // A small young generation: a worker allocates few objects, and its buffers live outside the heap.
+      const worker = new Worker(WorkerPool.entry, { workerData: init, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      const slot: Slot = { worker, returns: port1, control: new Int32Array(control), inflight: 0 };
       Atomics.store(slot.control, 0, CREDIT);
       worker.on('message', (m: WorkMessage) => this.received(slot, m));
       worker.on('error', (e) => this.fail(e));
@@ -101,6 +106,7 @@ export class WorkerPool {
         w.failed ??= e;
       })
       .then(() => {
+        if (m.pack && !w.failed) slot.returns.postMessage(m.pack.bytes.buffer, [m.pack.bytes.buffer as ArrayBuffer]);
         if (!m.final) {
           Atomics.add(slot.control, 0, 1);
           Atomics.notify(slot.control, 0);
@@ -154,6 +160,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.stop();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    for (const s of this.slots) s.returns.close();
     this.slots = [];
   }
 }

@@ -40,9 +40,13 @@ export interface WriterOptions {
   compressionLevel?: number;
   /** Worker threads (default: the number of cores). */
   workers?: number;
-  /** Target pack size in bytes (default 16 MiB). */
+  /**
+   * Target pack size in bytes (default 4 MiB, restic's before 0.14, which writes 16 MiB): every
+   * thread that stores content fills a pack buffer of its own, and those are most of a backup's
+   * memory.
+   */
   packSize?: number;
-  /** Packs per index file written while the backup runs (default 16). */
+  /** Packs per index file written while the backup runs (default 32). */
   packsPerIndex?: number;
   /**
    * A snapshot to compare with (restic's parent): a file whose size, times and inode match the
@@ -134,7 +138,7 @@ export class SnapshotWriter {
     private opts: WriterOptions,
   ) {
     const level = repo.config.version < 2 ? 0 : (opts.compressionLevel ?? DEFAULT_LEVEL);
-    this.blobs = new BlobSaver(repo, { level, workers: opts.workers, packSize: opts.packSize ?? 16 * 1024 * 1024, packsPerIndex: opts.packsPerIndex ?? 16 });
+    this.blobs = new BlobSaver(repo, { level, workers: opts.workers, packSize: opts.packSize ?? 4 * 1024 * 1024, packsPerIndex: opts.packsPerIndex ?? 32 });
   }
 
   /**
