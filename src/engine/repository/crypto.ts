@@ -65,6 +65,16 @@ export function sealInPlace(key: Key, buf: Buffer, offset: number, length: numbe
   return length + OVERHEAD;
 }
 
+/** open(), decrypting in place: the plaintext is a view into `sealed`, which the caller gives up. */
+export function openInPlace(key: Key, sealed: Buffer, what = 'data'): Buffer {
+  if (sealed.length < OVERHEAD) throw new IntegrityError(`${what}: too short to be encrypted data`);
+  const iv = sealed.subarray(0, IV_SIZE);
+  const body = sealed.subarray(IV_SIZE, sealed.length - MAC_SIZE);
+  if (!crypto.timingSafeEqual(mac(key, iv, body), sealed.subarray(sealed.length - MAC_SIZE))) throw new IntegrityError(`${what}: MAC mismatch (damaged or wrong key)`);
+  ctrInto(key, iv, body, sealed, IV_SIZE);
+  return body;
+}
+
 /** Checks the MAC and decrypts; throws IntegrityError when the MAC does not match. */
 export function open(key: Key, sealed: Uint8Array, what = 'data'): Buffer {
   if (sealed.length < OVERHEAD) throw new IntegrityError(`${what}: too short to be encrypted data`);
