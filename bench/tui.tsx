@@ -13,6 +13,7 @@ import { render } from 'ink';
 import { App } from '../src/screens/App.tsx';
 import { makeTheme } from '../src/components/theme.ts';
 import { labServices, manyItems } from '../test/screens/fixtures.ts';
+import { Stdin } from '../test/helpers/render.tsx';
 
 const args = process.argv.slice(2);
 const rows = Number(args[args.indexOf('--rows') + 1] || 20000) || 20000;
@@ -35,32 +36,11 @@ class Terminal extends EventEmitter {
   };
 }
 
-class Keyboard extends EventEmitter {
-  isTTY = true;
-  private data: string | null = null;
-  press(s: string): void {
-    this.data = s;
-    this.emit('readable');
-    this.emit('data', s);
-  }
-  read = () => {
-    const d = this.data;
-    this.data = null;
-    return d;
-  };
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-}
-
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 
 const stdout = new Terminal();
-const stdin = new Keyboard();
+const stdin = new Stdin(); // the tests' keyboard: a key arrives as a terminal sends it
 const { services } = labServices({ items: manyItems(rows) });
 const app = render(<App services={services} theme={makeTheme({ noColor: false })} />, {
   stdout: stdout as unknown as NodeJS.WriteStream,
@@ -100,7 +80,7 @@ try {
     const before = cursor(stdout.last);
     const used = process.cpuUsage();
     const pressed = performance.now();
-    stdin.press(key);
+    stdin.write(key);
     const shown = await frame((t) => cursor(t) !== before, 10_000);
     times.push(shown - pressed);
     const c = process.cpuUsage(used);
