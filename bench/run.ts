@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, one after the other (they would compete for the 2 cores),
 // each printing lifeboat's figures, the reference tool's from the same run, and the ratio.
-//   npm run bench [-- --only repository|backup]
+//   npm run bench [-- --only repository|backup|index|tui]
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -8,6 +8,8 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const BENCHES: { name: string; file: string; what: string }[] = [
   { name: 'repository', file: 'bench/repository.ts', what: 'volume data against restic 0.14: backup, re-backup, restore, start-up' },
   { name: 'backup', file: 'bench/backup.ts', what: 'the Kubernetes-objects job against kubectl, the etcd job against etcdctl + restic (needs root: starts a lab)' },
+  { name: 'index', file: 'bench/index.ts', what: 'a generated index of 1,000,000 blobs: open time and memory a blob, against restic list blobs' },
+  { name: 'tui', file: 'bench/tui.tsx', what: 'the TUI with 20,000 inventory rows: time from a key to its frame, peak RSS' },
 ];
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;

@@ -21,7 +21,7 @@ class Stdout extends EventEmitter {
   lastFrame = () => this.frames.at(-1);
 }
 
-class Stdin extends EventEmitter {
+export class Stdin extends EventEmitter {
   isTTY = true;
   private data: string | null = null;
   write = (data: string) => {

@@ -35,10 +35,10 @@ export function findCut(gear: Uint32Array, buf: Uint8Array, start: number, end: 
 /**
  * Cuts a byte stream into chunks. Feed it with `fill` (read straight into its buffer) or `push`;
  * each yields the chunks that are complete, as fresh Buffers the caller may keep or transfer.
- * Memory: one buffer of 12 MiB, however long the stream.
+ * Memory: one buffer of 9 MiB, however long the stream.
  */
 export class Chunker {
-  private buf = Buffer.allocUnsafe(MAX_SIZE + 4 * 1024 * 1024);
+  private buf = Buffer.allocUnsafeSlow(MAX_SIZE + 1024 * 1024);
   private len = 0;
 
   constructor(private gear: Uint32Array) {}
@@ -74,15 +74,36 @@ export class Chunker {
     return out;
   }
 
+  /**
+   * As take, but each chunk is a view into this chunker's buffer, valid until the next chunk is
+   * asked for (no copy: for a thread that hashes and seals each chunk at once). Iterate to the end.
+   */
+  *cut(final: boolean): Generator<Buffer> {
+    let start = 0;
+    for (let n; (n = this.next(start, final)) > 0; start += n) yield this.buf.subarray(start, start + n);
+    if (start > 0) {
+      this.buf.copyWithin(0, start, this.len);
+      this.len -= start;
+    }
+  }
+
+  /**
+   * The length of the chunk at `start` if it is complete, else 0. A cut point found before the
+   * end of what is buffered is where more bytes would cut too (the hash only looks back), so the
+   * buffer is cut nearly to its end and only the last bytes move down for the next read.
+   */
+  private next(start: number, final: boolean): number {
+    const avail = this.len - start;
+    if (avail === 0) return 0;
+    const n = findCut(this.gear, this.buf, start, this.len);
+    return final || n < avail || n === MAX_SIZE ? n : 0;
+  }
+
   /** The chunks that are complete now; with `final`, the rest of the stream as well. */
   take(final: boolean): Buffer[] {
     const out: Buffer[] = [];
     let start = 0;
-    while (this.len - start >= MAX_SIZE || (final && this.len > start)) {
-      const n = findCut(this.gear, this.buf, start, this.len);
-      out.push(ownBuffer(this.buf.subarray(start, start + n)));
-      start += n;
-    }
+    for (let n; (n = this.next(start, final)) > 0; start += n) out.push(ownBuffer(this.buf.subarray(start, start + n)));
     if (start > 0) {
       this.buf.copyWithin(0, start, this.len);
       this.len -= start;

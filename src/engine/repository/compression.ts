@@ -51,7 +51,8 @@ export function unpackUnpacked(plain: Buffer): Buffer {
  * must shrink by at least 3%. Already-compressed data (image layers, gzip, JPEG) is stored raw.
  */
 export function worthCompressing(data: Uint8Array): boolean {
-  if (data.length < 4096) return true;
+  // Up to twice the sample, compressing the blob itself costs no more than sampling it would.
+  if (data.length <= 128 * 1024) return true;
   const n = Math.min(65536, data.length);
   const start = (data.length - n) >> 1;
   const sample = data.subarray(start, start + n);
@@ -65,7 +66,7 @@ let binding: Binding | undefined;
 const blobContexts = new Map<number, InstanceType<Binding['CCtx']>>();
 let scratch: Buffer | undefined;
 
-function blobCompress(data: Uint8Array, level: number): Buffer {
+function blobContext(level: number): InstanceType<Binding['CCtx']> {
   binding ??= createRequire(import.meta.url)('zstd-napi/binding.js') as Binding;
   let cctx = blobContexts.get(level);
   if (!cctx) {
@@ -75,8 +76,29 @@ function blobCompress(data: Uint8Array, level: number): Buffer {
     cctx.setParameter(binding.CParameter.contentSizeFlag, 1);
     blobContexts.set(level, cctx);
   }
-  const bound = binding.compressBound(data.length);
-  if (!scratch || scratch.length < bound) scratch = Buffer.allocUnsafeSlow(Math.max(bound, binding.compressBound(8 * 1024 * 1024)));
+  return cctx;
+}
+
+/** Room that compressing `length` bytes may need. */
+export function compressRoom(length: number): number {
+  binding ??= createRequire(import.meta.url)('zstd-napi/binding.js') as Binding;
+  return binding.compressBound(length);
+}
+
+/**
+ * compressBlob into `dest` (compressRoom(data.length) bytes): the compressed length, or 0 when
+ * the blob is stored as it is (not worth it, or it would not shrink). No scratch buffer.
+ */
+export function compressBlobInto(data: Uint8Array, level: number, dest: Uint8Array): number {
+  if (level <= 0 || !worthCompressing(data)) return 0;
+  const n = blobContext(level).compress2(dest, data);
+  return n < data.length ? n : 0;
+}
+
+function blobCompress(data: Uint8Array, level: number): Buffer {
+  const cctx = blobContext(level);
+  const bound = binding!.compressBound(data.length);
+  if (!scratch || scratch.length < bound) scratch = Buffer.allocUnsafeSlow(Math.max(bound, binding!.compressBound(8 * 1024 * 1024)));
   const n = cctx.compress2(scratch, data);
   return scratch.subarray(0, n);
 }

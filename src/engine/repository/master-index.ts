@@ -1,6 +1,7 @@
 // Where every blob is: pack id, offset, sealed length, plaintext length. In memory the index is an
 // open-addressing hash table over typed arrays (about 60 bytes per blob, against ~165 for a Map
 // keyed by hex strings). On disk it is restic's index files: JSON, at most ~8 MiB each.
+import { IntegrityError } from './errors.ts';
 import type { BlobType, PackedBlob } from './pack.ts';
 
 export interface IndexEntry {
@@ -164,12 +165,51 @@ export class MasterIndex {
     this.place(i);
   }
 
+  /**
+   * Adds the packs of a parsed index file straight from its JSON: no object or Buffer per blob,
+   * which is what makes a million-blob index open in well under two seconds.
+   */
+  addIndexJson(j: IndexFileJson): void {
+    for (const p of j.packs ?? []) {
+      let pn = this.packNoById.get(p.id);
+      if (pn === undefined) {
+        pn = this.packIds.length;
+        this.packIds.push(p.id);
+        this.packNoById.set(p.id, pn);
+      }
+      const blobs = p.blobs ?? [];
+      let cap = this.cap;
+      while (cap < this.n + blobs.length) cap *= 2;
+      if (cap !== this.cap) this.grow(cap);
+      const ids = Buffer.from(this.ids.buffer, this.ids.byteOffset, this.ids.byteLength);
+      for (const b of blobs) {
+        const i = this.n;
+        if (typeof b.id !== 'string' || b.id.length !== 64 || ids.write(b.id, i * 32, 32, 'hex') !== 32) {
+          throw new IntegrityError(`pack ${String(p.id).slice(0, 8)}: blob id ${JSON.stringify(b.id)} is not 64 hex digits`);
+        }
+        if (this.find(this.ids.subarray(i * 32, i * 32 + 32)) >= 0) continue; // a duplicate keeps its first place
+        this.packNo[i] = pn;
+        this.offsets[i] = b.offset;
+        this.lengths[i] = b.length;
+        this.ulens[i] = b.uncompressed_length ?? 0;
+        this.types[i] = b.type === 'tree' ? 1 : 0;
+        this.n++;
+        this.place(i);
+      }
+    }
+  }
+
   addPack(p: IndexPack): void {
     if (!this.packNoById.has(p.id)) {
       this.packNoById.set(p.id, this.packIds.length);
       this.packIds.push(p.id);
     }
     for (const b of p.blobs) this.add(p.id, b);
+  }
+
+  /** Every blob id, as 32-byte views (valid until the next add). */
+  *blobIds(): Generator<Uint8Array> {
+    for (let i = 0; i < this.n; i++) yield this.ids.subarray(i * 32, i * 32 + 32);
   }
 
   hasPack(id: string): boolean {

@@ -89,15 +89,26 @@ export function parsePackTail(key: Key, tail: Buffer, packSize: number): PackedB
 export class PackBuilder {
   readonly blobs: PackedBlob[] = [];
   size = 0;
-  private buf: Buffer | undefined;
 
-  constructor(private reserve = 0) {}
+  constructor(
+    private reserve = 0,
+    /** A buffer to fill first (one given back after an earlier pack was written). */
+    private buf: Buffer | undefined = undefined,
+  ) {}
 
   add(id: Buffer, type: BlobType, sealed: Uint8Array, uncompressedLength: number): void {
     this.blobs.push({ id, type, offset: this.size, length: sealed.length, uncompressedLength });
     this.ensure(this.size + sealed.length);
     this.buf!.set(sealed, this.size);
     this.size += sealed.length;
+  }
+
+  /** Adds a blob that `write` seals straight into the pack (in at most `maxLength` bytes). */
+  addInPlace(id: Buffer, type: BlobType, maxLength: number, write: (buf: Buffer, offset: number) => { length: number; uncompressedLength: number }): void {
+    this.ensure(this.size + maxLength);
+    const { length, uncompressedLength } = write(this.buf!, this.size);
+    this.blobs.push({ id, type, offset: this.size, length, uncompressedLength });
+    this.size += length;
   }
 
   private ensure(n: number): void {

@@ -1,8 +1,13 @@
-// The worker threads that compress and seal blobs in parallel. Compiled (dist/, what bin/lifeboat.js
-// runs) a worker loads worker.js directly; run from the TypeScript sources (vitest), its entry
-// worker-entry.mjs registers tsx first.
+// The worker threads of the write pipeline. Given files, a worker reads, chunks, hashes, claims
+// (in the shared BlobSet), compresses and seals them into a data pack of its own; given chunks cut
+// on the main thread (streams), it compresses and seals them into that pack. A full pack comes
+// back whole, with its id, and a worker sends the next only once the main thread has written the
+// last: memory stays bounded however fast the reading and however slow the repository, and the
+// main thread neither copies nor hashes data.
+// Compiled (dist/, what bin/lifeboat.js runs) a worker loads worker.js directly; run from the
+// TypeScript sources (vitest), its entry worker-entry.mjs registers tsx first.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Key } from './crypto.ts';
 
 export interface WorkerInit {
@@ -11,62 +16,107 @@ export interface WorkerInit {
   macR: Uint8Array;
   /** zstd level; 0 stores blobs uncompressed. */
   level: number;
+  gear: Uint32Array;
+  packSize: number;
+  /** Int32 [credit, stop]: messages the worker may still send, and 1 to drop its work. */
+  control: SharedArrayBuffer;
+  /** Pack buffers given back once written, to be filled again. */
+  returns: MessagePort;
 }
 
-export interface WorkRequest {
-  seq: number;
-  items: Uint8Array[];
-}
+/** Packs a worker may have sent that the main thread has not written yet. */
+const CREDIT = 1;
 
-export interface WorkResponse {
+export type WorkRequest =
+  | { seq: number; kind: 'files'; set: SharedArrayBuffer; files: { path: string }[] }
+  | { seq: number; kind: 'blobs'; items: Uint8Array[]; ids: Uint8Array }
+  /** Send the pack being filled, full or not. */
+  | { seq: number; kind: 'flush' };
+
+/** Per blob of a pack: offset, sealed length, plaintext length (0: stored raw). */
+export const ENTRY = 3;
+
+export type FileResult = { ids: Uint8Array; size: number } | { error: string; code?: string };
+
+export interface WorkMessage {
   seq: number;
-  results?: { sealed: Uint8Array; uncompressedLength: number }[];
+  /** A finished pack: its id, bytes, and per blob ENTRY numbers and the 32-byte id. */
+  pack?: { id: string; bytes: Uint8Array; entries: Uint32Array; ids: Uint8Array };
+  /** Input bytes read since the last message. */
+  read: number;
+  /** New blob bytes (before compression) sealed since the last message. */
+  stored: number;
+  final: boolean;
+  /** On the final message of a files request: each file's content ids and size, in order. */
+  files?: FileResult[];
   error?: string;
-}
-
-/** The ArrayBuffers that can be transferred: those a buffer owns whole (not Node's shared pool). */
-export function transferList(bufs: Uint8Array[]): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const b of bufs) {
-    if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer && !out.includes(b.buffer)) {
-      out.push(b.buffer);
-    }
-  }
-  return out;
 }
 
 interface Slot {
   worker: Worker;
+  returns: MessagePort;
+  control: Int32Array;
   inflight: number;
+}
+
+interface Waiting {
+  slot: Slot;
+  chain: Promise<void>;
+  onMessage: (m: WorkMessage) => Promise<void> | void;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  failed?: Error;
 }
 
 export class WorkerPool {
   private slots: Slot[] = [];
   private seq = 0;
-  private waiting = new Map<number, { resolve: (r: NonNullable<WorkResponse['results']>) => void; reject: (e: Error) => void; slot: Slot }>();
+  private waiting = new Map<number, Waiting>();
   private failure: Error | undefined;
 
   private static entry = import.meta.url.endsWith('.js') ? new URL('./worker.js', import.meta.url) : new URL('./worker-entry.mjs', import.meta.url);
 
-  constructor(key: Key, level: number, size = Math.max(1, os.availableParallelism())) {
-    const init: WorkerInit = { encrypt: key.encrypt, macK: key.macK, macR: key.macR, level };
+  constructor(key: Key, level: number, gear: Uint32Array, packSize: number, size = Math.max(1, os.availableParallelism())) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WorkerPool.entry, { workerData: init });
-      const slot: Slot = { worker, inflight: 0 };
-      worker.on('message', (res: WorkResponse) => {
-        const w = this.waiting.get(res.seq);
-        if (!w) return;
-        this.waiting.delete(res.seq);
-        slot.inflight--;
-        if (res.error !== undefined) w.reject(new Error(`worker: ${res.error}`));
-        else w.resolve(res.results!);
-      });
+      const control = new SharedArrayBuffer(8);
+      const { port1, port2 } = new MessageChannel();
+      const init: WorkerInit = { encrypt: key.encrypt, macK: key.macK, macR: key.macR, level, gear, packSize, control, returns: port2 };
+      // A small young generation: a worker allocates few objects, and its buffers live outside the heap.
+      const worker = new Worker(WorkerPool.entry, { workerData: init, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      const slot: Slot = { worker, returns: port1, control: new Int32Array(control), inflight: 0 };
+      Atomics.store(slot.control, 0, CREDIT);
+      worker.on('message', (m: WorkMessage) => this.received(slot, m));
       worker.on('error', (e) => this.fail(e));
       worker.on('exit', (code) => {
         if (code !== 0) this.fail(new Error(`worker thread exited with code ${code}`));
       });
       this.slots.push(slot);
     }
+  }
+
+  private received(slot: Slot, m: WorkMessage): void {
+    const w = this.waiting.get(m.seq);
+    if (!w) return;
+    w.chain = w.chain
+      .then(() => {
+        if (m.error !== undefined) throw new Error(`worker: ${m.error}`);
+        if (!w.failed) return w.onMessage(m);
+      })
+      .catch((e: Error) => {
+        w.failed ??= e;
+      })
+      .then(() => {
+        if (m.pack && !w.failed) slot.returns.postMessage(m.pack.bytes.buffer, [m.pack.bytes.buffer as ArrayBuffer]);
+        if (!m.final) {
+          Atomics.add(slot.control, 0, 1);
+          Atomics.notify(slot.control, 0);
+          return;
+        }
+        this.waiting.delete(m.seq);
+        slot.inflight--;
+        if (w.failed) w.reject(w.failed);
+        else w.resolve();
+      });
   }
 
   private fail(e: Error): void {
@@ -81,26 +131,36 @@ export class WorkerPool {
     return this.slots.length;
   }
 
-  /** Batches in flight, over all workers. */
-  get inflight(): number {
-    return this.waiting.size;
-  }
-
-  /** Compresses and seals `items` on the least busy worker. The items' buffers are transferred. */
-  run(items: Uint8Array[]): Promise<NonNullable<WorkResponse['results']>> {
+  /**
+   * Sends `req` to the least busy worker (transferring `transfer`); `onMessage` takes each of its
+   * messages in order. Resolves when the last is taken in.
+   */
+  run(req: WorkRequest, transfer: ArrayBuffer[], onMessage: (m: WorkMessage) => Promise<void> | void, on?: number): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.inflight < slot.inflight) slot = s;
+    if (on !== undefined) slot = this.slots[on]!;
     const seq = ++this.seq;
+    req.seq = seq;
     slot.inflight++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(seq, { resolve, reject, slot });
-      slot.worker.postMessage({ seq, items } satisfies WorkRequest, transferList(items));
+      this.waiting.set(seq, { slot, chain: Promise.resolve(), onMessage, resolve, reject });
+      slot.worker.postMessage(req, transfer);
     });
   }
 
+  /** Tells every worker to drop the work it has (a failed or cancelled backup). */
+  stop(): void {
+    for (const s of this.slots) {
+      Atomics.store(s.control, 1, 1);
+      Atomics.notify(s.control, 0);
+    }
+  }
+
   async close(): Promise<void> {
+    this.stop();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    for (const s of this.slots) s.returns.close();
     this.slots = [];
   }
 }

@@ -1,27 +1,21 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-// SnapshotWriter: builds one snapshot. Files and streams are cut into chunks on this thread
-// (FastCDC, then SHA-256 for the blob id and dedup against the index), and the chunks that are
-// new go to worker threads to be compressed and sealed. A bounded number of batches is in
-// flight, so memory stays flat however large the input. Sealed blobs fill packs (data and tree
-// blobs apart) of about 16 MiB, written atomically; index files follow every few packs; the
-// snapshot file is written last, so a backup that stops half-way never looks finished, and the
-// packs it wrote are found again by the next backup (see recoverUnindexedPacks).
+// SnapshotWriter, restic's archiver: walks what is added (folders on disk, streams, bytes), builds
+// the snapshot's trees bottom-up and writes the snapshot file last, so a backup that stops
+// half-way never looks finished. The file saver cuts content into chunks, the blob saver stores
+// each new blob once (workers compress and seal, the pack uploader fills and writes packs, the
+// index writer names them), and recovery indexes the packs an interrupted backup left behind.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileName } from './backend/backend.ts';
-import { Chunker, MAX_SIZE, MIN_SIZE, ownBuffer } from './chunker.ts';
-import { compressBlob, DEFAULT_LEVEL } from './compression.ts';
-import { seal, sha256 } from './crypto.ts';
+import { BlobSaver } from './blob-saver.ts';
+import { DEFAULT_LEVEL } from './compression.ts';
 import { nodeFromStat } from './disk.ts';
-import { encodeIndexFile, INDEX_FILE_MAX_BLOBS, type IndexPack } from './master-index.ts';
-import { PackBuilder, parsePackTail, type BlobType } from './pack.ts';
-import { WorkerPool } from './pool.ts';
-import { collectBuffers } from './collect.ts';
-import { currentUser, mapLimit, type HeldLock, type Repository } from './repository.ts';
+import { Chunker } from './chunker.ts';
+import { chunkStream } from './file-saver.ts';
+import { recoverUnindexedPacks } from './recovery.ts';
+import { currentUser, type HeldLock, type Repository } from './repository.ts';
 import { encodeSnapshot, type Snapshot } from './snapshot.ts';
 import { encodeTree, formatTime, GO_MODE, type Node } from './tree.ts';
-import { isStale, type LockJson } from './lock.ts';
 
 /** What a backup has done so far; reported through `onProgress`. */
 export interface Progress {
@@ -46,9 +40,13 @@ export interface WriterOptions {
   compressionLevel?: number;
   /** Worker threads (default: the number of cores). */
   workers?: number;
-  /** Target pack size in bytes (default 16 MiB). */
+  /**
+   * Target pack size in bytes (default 4 MiB, restic's before 0.14, which writes 16 MiB): every
+   * thread that stores content fills a pack buffer of its own, and those are most of a backup's
+   * memory.
+   */
   packSize?: number;
-  /** Packs per index file written while the backup runs (default 16). */
+  /** Packs per index file written while the backup runs (default 32). */
   packsPerIndex?: number;
   /**
    * A snapshot to compare with (restic's parent): a file whose size, times and inode match the
@@ -75,6 +73,17 @@ export interface CommitOptions {
   paths?: string[];
   time?: Date;
   parent?: string;
+}
+
+/** A result to come, held in an object so that awaiting the walk does not await it. */
+interface Later<T> {
+  value: Promise<T>;
+}
+
+/** A Later whose failure is seen when it is awaited, and never reported as unhandled before. */
+function settled<T>(value: Promise<T>): Later<T> {
+  value.catch(() => {});
+  return { value };
 }
 
 interface VDir {
@@ -110,55 +119,26 @@ interface CallTally {
 }
 const callTally = new AsyncLocalStorage<CallTally>();
 
-interface Pending {
-  id: Buffer;
-  type: BlobType;
-}
-
 export class SnapshotWriter {
-  private pool: WorkerPool;
+  private blobs: BlobSaver;
+  /** Chunkers for streams not in use: each stream being added takes one, so adds can run at once. */
+  private spareChunkers: Chunker[] = [];
   /** The parent snapshot's root tree, and its folders' entries by snapshot path, as read. */
   private parentRoot?: string;
   private parentDirs = new Map<string, Promise<Map<string, Node> | undefined>>();
-  /** Chunkers not in use: each file or stream being added takes one, so adds can run at once. */
-  private spareChunkers: Chunker[] = [];
   private root: VDir = { children: new Map() };
   private addedPaths: string[] = [];
-  /** Blob ids (hex) sent to be stored but not yet in a written pack. */
-  private pending = new Set<string>();
-  private packs: Record<BlobType, PackBuilder>;
-  private batch: Buffer[] = [];
-  private batchMeta: Pending[] = [];
-  private batchBytes = 0;
-  private inflight = new Set<Promise<void>>();
-  private writes = new Set<Promise<void>>();
-  private unindexed: IndexPack[] = [];
-  private failure: Error | undefined;
   private done = false;
   private progress: Progress = { bytesDone: 0, itemsDone: 0, bytesNew: 0, bytesWritten: 0 };
   private lastReport = 0;
-  private readonly packSize: number;
-  private readonly packsPerIndex: number;
-  private readonly level: number;
-  private readonly maxInflight: number;
 
   private constructor(
     readonly repo: Repository,
     private lockHeld: HeldLock,
     private opts: WriterOptions,
   ) {
-    this.level = opts.compressionLevel ?? DEFAULT_LEVEL;
-    if (repo.config.version < 2) this.level = 0;
-    this.pool = new WorkerPool(repo.key, this.level, opts.workers);
-    this.maxInflight = this.pool.size;
-    this.packSize = opts.packSize ?? 16 * 1024 * 1024;
-    this.packsPerIndex = opts.packsPerIndex ?? 16;
-    this.packs = { data: this.newPack(), tree: this.newPack() };
-  }
-
-  /** Room for a full pack and the blob that overflows it: reserved, not touched, until filled. */
-  private newPack(): PackBuilder {
-    return new PackBuilder(this.packSize + MAX_SIZE + 64 * 1024);
+    const level = repo.config.version < 2 ? 0 : (opts.compressionLevel ?? DEFAULT_LEVEL);
+    this.blobs = new BlobSaver(repo, { level, workers: opts.workers, packSize: opts.packSize ?? 4 * 1024 * 1024, packsPerIndex: opts.packsPerIndex ?? 32 });
   }
 
   /**
@@ -170,7 +150,11 @@ export class SnapshotWriter {
     try {
       await repo.loadIndex();
       const w = new SnapshotWriter(repo, held, opts);
-      await w.recoverUnindexedPacks();
+      for (const pack of await recoverUnindexedPacks(repo, held.id)) {
+        w.blobs.known(pack);
+        await w.blobs.index.add(pack);
+      }
+      await w.blobs.index.flush();
       if (opts.parent) w.parentRoot = await repo.findSnapshot(opts.parent).then((s) => s.tree, () => undefined);
       return w;
     } catch (e) {
@@ -179,43 +163,9 @@ export class SnapshotWriter {
     }
   }
 
-  /**
-   * Packs that no index file names are what a killed backup leaves behind. When no other live
-   * lock exists (no other writer whose packs are still on their way to an index), read their
-   * headers and index them, so their blobs count for dedup instead of being written again.
-   */
-  private async recoverUnindexedPacks(): Promise<void> {
-    const repo = this.repo;
-    const orphans = (await repo.backend.list('data')).filter((f) => !repo.index.hasPack(f.id));
-    if (orphans.length === 0) return;
-    for (const f of await repo.backend.list('locks')) {
-      if (f.id === this.lockHeld.id) continue;
-      try {
-        if (!isStale(await repo.loadJson<LockJson>('locks', f.id))) return;
-      } catch {
-        // a lock that went away
-      }
-    }
-    await mapLimit(orphans, 4, async (f) => {
-      try {
-        let tail = await repo.backend.read(fileName('data', f.id), -Math.min(f.size, 64 * 1024));
-        let blobs = parsePackTail(repo.key, tail, f.size);
-        if (!Array.isArray(blobs)) {
-          tail = await repo.backend.read(fileName('data', f.id), -blobs.need);
-          blobs = parsePackTail(repo.key, tail, f.size);
-        }
-        if (!Array.isArray(blobs)) return;
-        const pack = { id: f.id, blobs };
-        repo.index.addPack(pack);
-        this.unindexed.push(pack);
-      } catch {
-        // not a readable pack: prune removes it
-      }
-    });
-    await this.writeIndex();
-  }
-
   get stats(): Readonly<Progress> {
+    this.progress.bytesNew = this.blobs.bytesNew;
+    this.progress.bytesWritten = this.blobs.bytesWritten;
     return this.progress;
   }
 
@@ -224,105 +174,22 @@ export class SnapshotWriter {
     const now = Date.now();
     if (!force && now - this.lastReport < 100) return;
     this.lastReport = now;
-    this.opts.onProgress({ ...this.progress });
+    this.opts.onProgress({ ...this.stats });
   }
 
   private checkState(): void {
-    if (this.failure) throw this.failure;
+    if (this.blobs.failure) throw this.blobs.failure;
     if (this.done) throw new Error('snapshot writer is already committed or aborted');
     this.opts.signal?.throwIfAborted();
   }
 
   // ---- the pipeline ----
 
-  private async addChunk(chunk: Buffer): Promise<string> {
-    const id = sha256(chunk);
-    const hex = id.toString('hex');
+  private addChunk(chunk: Buffer): Promise<string> {
     this.progress.bytesDone += chunk.length;
     const own = callTally.getStore();
     if (own) own.bytes += chunk.length;
-    if (this.repo.index.has(id) || this.pending.has(hex)) return hex;
-    this.pending.add(hex);
-    this.progress.bytesNew += chunk.length;
-    this.batch.push(chunk);
-    this.batchMeta.push({ id, type: 'data' });
-    this.batchBytes += chunk.length;
-    if (this.batchBytes >= 4 * 1024 * 1024 || this.batch.length >= 256) await this.dispatch();
-    return hex;
-  }
-
-  private async dispatch(): Promise<void> {
-    if (this.batch.length === 0) return;
-    const items = this.batch;
-    const meta = this.batchMeta;
-    this.batch = [];
-    this.batchMeta = [];
-    this.batchBytes = 0;
-    while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
-    this.checkState();
-    const job: Promise<void> = this.pool
-      .run(items)
-      .then(async (results) => {
-        for (let i = 0; i < results.length; i++) {
-          const r = results[i]!;
-          const sealed = Buffer.from(r.sealed.buffer, r.sealed.byteOffset, r.sealed.byteLength);
-          await this.addSealed(meta[i]!.id, meta[i]!.type, sealed, r.uncompressedLength);
-        }
-      })
-      .catch((e: Error) => {
-        this.failure ??= e;
-      })
-      .finally(() => this.inflight.delete(job));
-    this.inflight.add(job);
-  }
-
-  private async addSealed(id: Buffer, type: BlobType, sealed: Buffer, uncompressedLength: number): Promise<void> {
-    const pack = this.packs[type];
-    pack.add(id, type, sealed, uncompressedLength);
-    if (pack.size >= this.packSize) await this.flushPack(type);
-  }
-
-  private async flushPack(type: BlobType): Promise<void> {
-    const builder = this.packs[type];
-    if (builder.count === 0) return;
-    this.packs[type] = this.newPack();
-    while (this.writes.size >= 2) await Promise.race(this.writes);
-    const { id, bytes, blobs } = builder.finish(this.repo.key);
-    const write: Promise<void> = this.repo.backend
-      .write(fileName('data', id), bytes)
-      .then(async () => {
-        collectBuffers();
-        this.progress.bytesWritten += bytes.length;
-        for (const b of blobs) {
-          this.repo.index.add(id, b);
-          this.pending.delete(b.id.toString('hex'));
-        }
-        this.unindexed.push({ id, blobs });
-        const blobCount = this.unindexed.reduce((n, p) => n + p.blobs.length, 0);
-        if (this.unindexed.length >= this.packsPerIndex || blobCount >= INDEX_FILE_MAX_BLOBS) await this.writeIndex();
-      })
-      .catch((e: Error) => {
-        this.failure ??= e;
-      })
-      .finally(() => this.writes.delete(write));
-    this.writes.add(write);
-  }
-
-  private async writeIndex(): Promise<void> {
-    if (this.unindexed.length === 0) return;
-    const packs = this.unindexed;
-    this.unindexed = [];
-    const id = await this.repo.saveUnpacked('index', encodeIndexFile(packs));
-    this.repo.indexFiles.add(id);
-  }
-
-  /** Waits for every batch and pack write in flight. */
-  private async drain(): Promise<void> {
-    await this.dispatch();
-    while (this.inflight.size) await Promise.all(this.inflight);
-    for (const t of ['data', 'tree'] as const) await this.flushPack(t);
-    while (this.writes.size) await Promise.all(this.writes);
-    if (this.failure) throw this.failure;
+    return this.blobs.saveData(chunk);
   }
 
   /**
@@ -340,95 +207,12 @@ export class SnapshotWriter {
     this.place(at, node);
   }
 
-  private async storeTree(nodes: Node[]): Promise<string> {
-    const bytes = encodeTree(nodes);
-    const id = sha256(bytes);
-    const hex = id.toString('hex');
-    if (this.repo.index.has(id) || this.pending.has(hex)) return hex;
-    this.pending.add(hex);
-    const { plain, uncompressedLength } = compressBlob(bytes, this.level);
-    await this.addSealed(id, 'tree', seal(this.repo.key, plain), uncompressedLength);
-    return hex;
-  }
-
-  // ---- content ----
-
-  private async contentFromFile(file: string, knownSize?: number): Promise<{ content: string[]; size: number }> {
-    if (knownSize !== undefined && knownSize < MIN_SIZE) {
-      // Small files (most files): one call reads it whole; it is one chunk, or a few if it grew.
-      let buf: Buffer = fs.readFileSync(file);
-      if (buf.byteOffset !== 0 || buf.buffer.byteLength !== buf.length) buf = ownBuffer(buf); // never a pooled slab: it goes to a worker
-      // Read the size now: addChunk may hand the buffer to a worker, which empties it here.
-      const size = buf.length;
-      if (size === 0) return { content: [], size: 0 };
-      if (size < MIN_SIZE) return { content: [await this.addChunk(buf)], size };
-      const content: string[] = [];
-      const chunker = this.borrowChunker();
-      try {
-        for (const c of [...chunker.push(buf), ...chunker.take(true)]) content.push(await this.addChunk(c));
-      } finally {
-        this.returnChunker(chunker);
-      }
-      return { content, size };
-    }
-    const fd = fs.openSync(file, 'r');
-    try {
-      const content: string[] = [];
-      let size = 0;
-      // Small files: one read, one chunk.
-      const expected = fs.fstatSync(fd).size;
-      if (expected < MIN_SIZE) {
-        const buf = Buffer.allocUnsafeSlow(expected);
-        let n = 0;
-        while (n < buf.length) {
-          const r = fs.readSync(fd, buf, n, buf.length - n, null);
-          if (r === 0) break;
-          n += r;
-        }
-        if (n > 0) content.push(await this.addChunk(n === buf.length ? buf : ownBuffer(buf.subarray(0, n))));
-        return { content, size: n };
-      }
-      const chunker = this.borrowChunker();
-      try {
-        for (;;) {
-          this.checkState();
-          const got = chunker.fill((buf, off, len) => fs.readSync(fd, buf, off, len, null));
-          size += got;
-          for (const c of chunker.take(got === 0)) content.push(await this.addChunk(c));
-          if (got === 0) break;
-          this.report();
-        }
-      } finally {
-        this.returnChunker(chunker);
-      }
-      return { content, size };
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-
-  private async contentFromStream(source: AsyncIterable<Uint8Array | string>): Promise<{ content: string[]; size: number }> {
-    const content: string[] = [];
-    let size = 0;
-    const chunker = this.borrowChunker();
-    try {
-      for await (const piece of source) {
-        this.checkState();
-        const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
-        size += buf.length;
-        for (const c of chunker.push(buf)) content.push(await this.addChunk(c));
-        this.report();
-      }
-      for (const c of chunker.take(true)) content.push(await this.addChunk(c));
-    } finally {
-      this.returnChunker(chunker); // reset: a stream that failed must not leak into the next file
-    }
-    return { content, size };
+  private storeTree(nodes: Node[]): Promise<string> {
+    return this.blobs.saveTree(encodeTree(nodes));
   }
 
   /** Counts an item for the add it belongs to, and tells that add's listener. */
-  private countItem(): void {
-    const own = callTally.getStore();
+  private countItem(own = callTally.getStore()): void {
     if (!own) return;
     own.items++;
     const now = Date.now();
@@ -436,16 +220,6 @@ export class SnapshotWriter {
       own.last = now;
       own.onProgress?.({ bytes: own.bytes, items: own.items });
     }
-  }
-
-  private borrowChunker(): Chunker {
-    return this.spareChunkers.pop() ?? new Chunker(this.repo.gear);
-  }
-
-  private returnChunker(c: Chunker): void {
-    c.reset();
-    // Each holds a 32 MiB buffer: keep a few for reuse, let the rest go.
-    if (this.spareChunkers.length < 4) this.spareChunkers.push(c);
   }
 
   /** The entries of a tree of the parent snapshot, by name (undefined: none). */
@@ -484,14 +258,17 @@ export class SnapshotWriter {
       prev.mtime === node.mtime &&
       prev.ctime === node.ctime &&
       prev.inode === node.inode &&
-      prev.content.every((id) => this.repo.index.has(Buffer.from(id, 'hex')) || this.pending.has(id))
+      prev.content.every((id) => this.blobs.has(id))
     );
   }
 
-  /** Walks a directory on disk, storing its files and trees bottom-up; returns its tree id. */
-  private async storeDiskDir(dir: string, snapPath: string, prevTree?: string): Promise<string> {
+  /**
+   * Walks a directory on disk, queueing its files (workers read them) and its subdirectories;
+   * resolves once everything is queued, with the tree id to come once all of it is stored. The
+   * walk goes on while workers read, so both cores stay busy; the queue bounds what is in flight.
+   */
+  private async walkDiskDir(dir: string, snapPath: string, prevTree?: string): Promise<Later<string>> {
     this.checkState();
-    const nodes: Node[] = [];
     let names: string[];
     try {
       names = fs.readdirSync(dir);
@@ -500,44 +277,63 @@ export class SnapshotWriter {
       else throw e;
     }
     const prev = await this.treeEntries(prevTree);
+    const later: Promise<Node | undefined>[] = [];
     for (const name of names) {
-      const node = await this.diskNode(path.join(dir, name), name, snapPath === '/' ? `/${name}` : `${snapPath}/${name}`, prev?.get(name));
-      if (node) nodes.push(node);
+      later.push((await this.walkDiskNode(path.join(dir, name), name, snapPath === '/' ? `/${name}` : `${snapPath}/${name}`, prev?.get(name))).value);
     }
-    return this.storeTree(nodes);
+    return settled(Promise.all(later).then((nodes) => this.storeTree(nodes.filter((n): n is Node => n !== undefined))));
   }
 
-  /** One entry from disk as a node (undefined when it vanished while we looked). */
+  /** One entry from disk (undefined when it vanished while we looked), once it is stored. */
   private async diskNode(abs: string, name: string, snapPath: string, prev?: Node): Promise<Node | undefined> {
+    return (await this.walkDiskNode(abs, name, snapPath, prev)).value;
+  }
+
+  /** Queues one entry from disk; resolves once queued, with the node to come once stored. */
+  private async walkDiskNode(abs: string, name: string, snapPath: string, prev?: Node): Promise<Later<Node | undefined>> {
     let st: fs.BigIntStats;
     try {
       st = fs.lstatSync(abs, { bigint: true });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { value: Promise.resolve(undefined) };
       throw e;
     }
     const node = nodeFromStat(name, st);
+    const own = callTally.getStore();
     this.progress.path = snapPath;
+    const done = (): Node => {
+      this.progress.itemsDone++;
+      this.countItem(own);
+      this.report();
+      return node;
+    };
     if (node.type === 'dir') {
-      node.subtree = await this.storeDiskDir(abs, snapPath, prev?.type === 'dir' ? (prev.subtree ?? undefined) : undefined);
-    } else if (node.type === 'file' && this.unchanged(node, prev)) {
+      const sub = await this.walkDiskDir(abs, snapPath, prev?.type === 'dir' ? (prev.subtree ?? undefined) : undefined);
+      return settled(sub.value.then((id) => {
+        node.subtree = id;
+        return done();
+      }));
+    }
+    if (node.type === 'file' && this.unchanged(node, prev)) {
       node.content = prev.content;
       const size = node.size ?? 0;
       this.progress.bytesDone += size;
       this.progress.filesUnchanged = (this.progress.filesUnchanged ?? 0) + 1;
-      const own = callTally.getStore();
       if (own) own.bytes += size;
     } else if (node.type === 'file') {
-      const { content, size } = await this.contentFromFile(abs, node.size);
-      node.content = content;
-      node.size = size || undefined;
+      this.checkState();
+      const file = await this.blobs.saveFile(abs, Number(st.size));
+      return settled(file.content.then(({ content, size }) => {
+        node.content = content;
+        node.size = size || undefined;
+        this.progress.bytesDone += size;
+        if (own) own.bytes += size;
+        return done();
+      }));
     } else if (node.type === 'symlink') {
       node.linktarget = fs.readlinkSync(abs);
     }
-    this.progress.itemsDone++;
-    this.countItem();
-    this.report();
-    return node;
+    return { value: Promise.resolve(done()) };
   }
 
   // ---- placing nodes in the snapshot's tree ----
@@ -617,7 +413,15 @@ export class SnapshotWriter {
     this.checkState();
     snapshotPathParts(at);
     this.progress.path = at;
-    const { content, size } = await this.contentFromStream(source);
+    const chunker = this.spareChunkers.pop() ?? new Chunker(this.repo.gear);
+    let got: { content: string[]; size: number };
+    try {
+      got = await chunkStream(source, chunker, (c) => this.addChunk(c), () => this.checkState(), () => this.report());
+    } finally {
+      chunker.reset();
+      if (this.spareChunkers.length < 2) this.spareChunkers.push(chunker); // 12 MiB each
+    }
+    const { content, size } = got;
     this.place(at, this.fileNode(meta, content, size));
     this.progress.itemsDone++;
     this.countItem();
@@ -688,8 +492,8 @@ export class SnapshotWriter {
     this.checkState();
     try {
       const tree = await this.storeVDir(this.root);
-      await this.drain();
-      await this.writeIndex();
+      await this.blobs.finish();
+      await this.blobs.index.flush();
       const u = currentUser();
       const snap: Snapshot = {
         time: formatTime(nsOf(opts.time ?? new Date())),
@@ -720,10 +524,8 @@ export class SnapshotWriter {
   async abort(): Promise<void> {
     if (this.done) return;
     try {
-      this.failure ??= new Error('aborted');
-      while (this.inflight.size) await Promise.allSettled([...this.inflight]);
-      while (this.writes.size) await Promise.allSettled([...this.writes]);
-      await this.writeIndex().catch(() => {});
+      await this.blobs.settle();
+      await this.blobs.index.flush().catch(() => {});
     } finally {
       await this.finish();
     }
@@ -732,7 +534,7 @@ export class SnapshotWriter {
   private async finish(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.pool.close();
+    await this.blobs.close();
     await this.lockHeld.release();
   }
 }
