@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { backupCommand } from './backup.ts';
+import { imageCommand } from './image.ts';
 import { infoCommand } from './info.ts';
 import { inventoryCommand } from './inventory.ts';
 import { labCommand } from './lab.ts';
@@ -8,4 +9,4 @@ import { restoreCommand } from './restore.ts';
 import { snapshotsCommand } from './snapshots.ts';
 
 // Every subcommand of `lifeboat`, in the order --help lists them.
-export const commands: Command[] = [infoCommand, inventoryCommand, backupCommand, restoreCommand, labCommand, repoCommand, snapshotsCommand];
+export const commands: Command[] = [infoCommand, inventoryCommand, backupCommand, restoreCommand, labCommand, repoCommand, snapshotsCommand, imageCommand];
