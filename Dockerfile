@@ -16,6 +16,4 @@ COPY --from=build /src/package.json /opt/lifeboat/package.json
 COPY --from=build /src/bin /opt/lifeboat/bin
 COPY --from=build /src/dist /opt/lifeboat/dist
 COPY --from=build /src/node_modules /opt/lifeboat/node_modules
-# The same entrypoint as the image `lifeboat image build` makes, so manifests fit both.
-RUN ln -sf "$(command -v node)" /usr/local/bin/node 2>/dev/null || true
 ENTRYPOINT ["/usr/local/bin/node", "/opt/lifeboat/bin/lifeboat.js"]

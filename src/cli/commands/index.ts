@@ -2,6 +2,8 @@ import type { Command } from '../command.ts';
 import { backupCommand } from './backup.ts';
 import { imageCommand } from './image.ts';
 import { infoCommand } from './info.ts';
+import { clusterCommands } from './install.ts';
+import { scheduleCommand } from './schedule.ts';
 import { inventoryCommand } from './inventory.ts';
 import { labCommand } from './lab.ts';
 import { repoCommand } from './repo.ts';
@@ -9,4 +11,4 @@ import { restoreCommand } from './restore.ts';
 import { snapshotsCommand } from './snapshots.ts';
 
 // Every subcommand of `lifeboat`, in the order --help lists them.
-export const commands: Command[] = [infoCommand, inventoryCommand, backupCommand, restoreCommand, labCommand, repoCommand, snapshotsCommand, imageCommand];
+export const commands: Command[] = [infoCommand, inventoryCommand, backupCommand, restoreCommand, labCommand, repoCommand, snapshotsCommand, imageCommand, ...clusterCommands, scheduleCommand];
