@@ -113,6 +113,12 @@ unless --show-secrets, and lifeboat refuses to run with the placeholder.`,
     const { kube, target } = await clusterClient(ctx);
     const { applyAll, waitInstalled } = await import('../../engine/cluster/install.ts');
     try {
+      const { getObject } = await import('../../engine/cluster/apply.ts');
+      if (await getObject(kube, '/apis/monitoring.coreos.com/v1')) {
+        const { prometheusRule } = await import('../../engine/cluster/alerts.ts');
+        const rpo = loadEnvironmentConfig(ctx).config.rpo;
+        objects.push(prometheusRule(namespace, { rpoSeconds: rpo ? Math.round(rpo / 1000) : undefined }));
+      }
       await applyAll(kube, objects, (what) => !ctx.globals.json && ctx.err(`applied ${what}`), ctx.signal);
       if (!ctx.globals.json) ctx.err(`waiting for the controller and an agent on every node (up to ${timeoutMs / 1000} s)...`);
       const ready = await waitInstalled(kube, namespace, timeoutMs, ctx.signal);
@@ -156,8 +162,8 @@ const uninstallCommand: Command = {
 const controllerCommand: Command = {
   name: 'controller',
   summary: 'run the in-cluster controller (what the lifeboat-controller Deployment runs)',
-  options: { 'metrics-port': { type: 'string' } },
-  optionHelp: { 'metrics-port': 'port of /metrics and /healthz (default 8085)' },
+  options: { 'metrics-port': { type: 'string' }, poll: { type: 'string' } },
+  optionHelp: { 'metrics-port': 'port of /metrics and /healthz (default 8085)', poll: 'seconds between looks at the schedules\' runs (default 5)' },
   async run(ctx) {
     const { runController } = await import('../../engine/cluster/controller.ts');
     const { DEFAULT_METRICS_PORT } = await import('../../engine/cluster/manifests.ts');
@@ -167,7 +173,34 @@ const controllerCommand: Command = {
     repositoryPassword(ctx); // refuses the dry-run placeholder at once
     const env = await loadEnvironment(ctx, { needCluster: true });
     const namespace = ctx.env.POD_NAMESPACE || 'lifeboat-system';
+    const { listSchedules } = await import('../../engine/cluster/schedules.ts');
+    const { scheduleMetrics, FailureCounter } = await import('../../engine/cluster/metrics.ts');
+    const { listObjects } = await import('../../engine/cluster/apply.ts');
+    const failures = new FailureCounter();
+    let metrics = '';
+    const pollMs = (numberFlag(ctx.values.poll, '--poll', { min: 0.1 }) ?? 5) * 1000;
     await runController({
+      metrics: () => metrics,
+      // The leader watches the schedules' runs and turns them into metrics.
+      lead: async (leading) => {
+        while (!leading.aborted) {
+          const kube = new KubeClient(env.kube!.kubeConfig);
+          try {
+            const schedules = await listSchedules(kube, namespace);
+            const items = await listObjects(kube, `/apis/lifeboat.dev/v1alpha1/namespaces/${namespace}/workitems`);
+            metrics = scheduleMetrics(schedules, failures, items.map((w) => ({ node: w.spec?.node, phase: w.status?.phase })));
+          } catch (e) {
+            ctx.err(`${new Date().toISOString()} metrics: ${(e as Error).message}`);
+          } finally {
+            kube.close();
+          }
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, pollMs);
+            leading.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+          });
+        }
+        metrics = '';
+      },
       kube: () => new KubeClient(env.kube!.kubeConfig),
       namespace,
       identity: ctx.env.POD_NAME || `controller-${process.pid}`,

@@ -73,6 +73,7 @@ export async function waitInstalled(kube: KubeClient, namespace: string, timeout
 
 /** Kinds uninstall looks for by label, namespaced ones in the namespace, then cluster-wide ones. */
 const NAMESPACED = [
+  ['monitoring.coreos.com/v1', 'PrometheusRule'],
   ['batch/v1', 'CronJob'],
   ['batch/v1', 'Job'],
   ['apps/v1', 'DaemonSet'],

@@ -19,8 +19,8 @@ export interface LeaseOptions {
 
 const leasePath = (ns: string, name?: string) => `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/leases${name ? `/${encodeURIComponent(name)}` : ''}`;
 
-/** One try to take or renew the lease; true while `identity` holds it. */
-export async function acquireOrRenew(kube: KubeClient, o: LeaseOptions, signal?: AbortSignal): Promise<boolean> {
+/** One try to take or renew the lease: whether `identity` holds it, and who does. */
+export async function acquireOrRenew(kube: KubeClient, o: LeaseOptions, signal?: AbortSignal): Promise<{ holds: boolean; holder?: string }> {
   const now = (o.now ?? (() => new Date()))();
   let lease: Obj | undefined;
   try {
@@ -38,20 +38,20 @@ export async function acquireOrRenew(kube: KubeClient, o: LeaseOptions, signal?:
   try {
     if (!lease) {
       await kube.request('POST', leasePath(o.namespace), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: o.name, namespace: o.namespace }, spec }, { signal });
-      return true;
+      return { holds: true, holder: o.identity };
     }
     const held = lease.spec ?? {};
     const mine = held.holderIdentity === o.identity;
     const renewed = Date.parse(held.renewTime ?? held.acquireTime ?? 0);
     const expired = !held.holderIdentity || !Number.isFinite(renewed) || renewed + (held.leaseDurationSeconds ?? o.durationSeconds) * 1000 <= now.getTime();
-    if (!mine && !expired) return false;
+    if (!mine && !expired) return { holds: false, holder: held.holderIdentity };
     const next = mine
       ? { ...held, renewTime: spec.renewTime, leaseDurationSeconds: o.durationSeconds }
       : { ...spec, leaseTransitions: (held.leaseTransitions ?? 0) + 1 };
     await kube.request('PUT', leasePath(o.namespace, o.name), { ...lease, spec: next }, { signal });
-    return true;
+    return { holds: true, holder: o.identity };
   } catch (e) {
-    if (e instanceof KubeApiError && (e.status === 409 || e.status === 422)) return false;
+    if (e instanceof KubeApiError && (e.status === 409 || e.status === 422)) return { holds: false };
     throw e;
   }
 }
@@ -94,10 +94,14 @@ export async function runElected(
 ): Promise<void> {
   let leading: AbortController | undefined;
   let client = kube();
+  let waitingFor: string | undefined;
   while (!signal.aborted) {
     let holds = false;
     try {
-      holds = await acquireOrRenew(client, o, signal);
+      const r = await acquireOrRenew(client, o, signal);
+      holds = r.holds;
+      if (!holds && r.holder && r.holder !== waitingFor) log(`${o.identity} waits: lease ${o.namespace}/${o.name} is held by ${r.holder}`);
+      waitingFor = holds ? undefined : (r.holder ?? waitingFor);
     } catch (e) {
       if (signal.aborted) break;
       log(`lease ${o.namespace}/${o.name}: ${(e as Error).message}`);

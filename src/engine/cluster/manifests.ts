@@ -61,6 +61,8 @@ export function podEnv(): Obj[] {
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+    // Repository locks name the pod, not the node's shared hostname (see lockHostname).
+    { name: 'LIFEBOAT_HOSTNAME', value: '$(POD_NAME)' },
     { name: 'LIFEBOAT_CONFIG', value: `${CONFIG_MOUNT}/lifeboat.yaml` },
     { name: 'HOME', value: '/tmp' },
   ];

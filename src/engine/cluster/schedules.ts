@@ -39,7 +39,8 @@ export function checkScheduleName(name: string): string | undefined {
 }
 
 export function backupArgs(name: string, f: BackupFilters): string[] {
-  const args = ['backup', '--tag', `schedule:${name}`];
+  // --json: the run's last log line is the backup's summary (snapshot, status, each source's items and bytes).
+  const args = ['backup', '--json', '--tag', `schedule:${name}`];
   for (const o of f.only ?? []) args.push('--only', o);
   for (const n of f.namespaces ?? []) args.push('--namespace', n);
   for (const r of f.resources ?? []) args.push('--resource', r);
@@ -124,34 +125,73 @@ export interface RunSummary {
   completionTime?: string;
   /** The backup's exit code (0 complete, 3 partial, else failed). */
   exitCode?: number;
-  /** For partial and failed runs: what the backup said failed. */
+  /** For partial and failed runs: what failed, and why. */
   message?: string;
+  snapshot?: string;
+  bytes?: number;
+  items?: number;
   manual: boolean;
 }
 
-/** The state of one run, from its Job and its pod (the backup's exit code says partial). */
+interface BackupSummaryLine {
+  type: 'summary';
+  snapshot: string | null;
+  status: string;
+  jobs: { kind: string; status: string; items: number; bytes: number; error?: string }[];
+}
+
+/** The backup's summary line and any "lifeboat: ..." error line in a run's log. */
+export function readRunLog(text: string): { summary?: BackupSummaryLine; errors: string[] } {
+  let summary: BackupSummaryLine | undefined;
+  const errors: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('{"type":"summary"')) {
+      try {
+        summary = JSON.parse(line);
+      } catch {
+        /* cut off */
+      }
+    } else if (line.startsWith('lifeboat: ')) errors.push(line.slice('lifeboat: '.length).trim());
+  }
+  return { summary, errors };
+}
+
+/** The state of one run, from its Job, its pod's exit code (3 is partial) and the backup's summary. */
 export async function runSummary(kube: KubeClient, ns: string, job: Obj): Promise<RunSummary> {
-  const cond = (t: string) => (job.status?.conditions ?? []).some((c: Obj) => c.type === t && c.status === 'True');
-  const base = { job: job.metadata.name, startTime: job.status?.startTime, completionTime: job.status?.completionTime, manual: job.metadata.annotations?.['cronjob.kubernetes.io/instantiate'] === 'manual' };
-  if (cond('Complete')) return { ...base, status: 'complete', exitCode: 0 };
-  if (!cond('Failed')) return { ...base, status: 'running' };
+  const cond = (t: string) => (job.status?.conditions ?? []).find((c: Obj) => c.type === t && c.status === 'True');
+  const base: RunSummary = {
+    job: job.metadata.name,
+    status: 'running',
+    startTime: job.status?.startTime,
+    completionTime: job.status?.completionTime ?? cond('Failed')?.lastTransitionTime,
+    manual: job.metadata.annotations?.['cronjob.kubernetes.io/instantiate'] === 'manual',
+  };
+  const complete = cond('Complete');
+  const failed = cond('Failed');
+  if (!complete && !failed) return base;
   const pods = await listObjects(kube, `/api/v1/namespaces/${ns}/pods`, `job-name=${job.metadata.name}`);
   const pod = pods.sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)))[0];
   const term = pod?.status?.containerStatuses?.[0]?.state?.terminated;
-  const exitCode = typeof term?.exitCode === 'number' ? term.exitCode : undefined;
-  let message: string | undefined = job.status?.conditions?.find((c: Obj) => c.type === 'Failed')?.message;
-  if (pod) {
-    const text = await podLog(kube, ns, pod.metadata.name);
-    const said = text.split('\n').filter((l) => /^(FAILED|PARTIAL|lifeboat: )/.test(l)).map((l) => l.replace(/\s+/g, ' ').trim());
-    if (said.length) message = said.join('; ');
-  }
-  return { ...base, status: exitCode === 3 ? 'partial' : 'failed', exitCode, message, completionTime: base.completionTime ?? job.status?.conditions?.find((c: Obj) => c.type === 'Failed')?.lastTransitionTime };
+  const exitCode = complete ? 0 : typeof term?.exitCode === 'number' ? term.exitCode : undefined;
+  const { summary, errors } = pod ? readRunLog(await podLog(kube, ns, pod.metadata.name)) : { summary: undefined, errors: [] };
+  const status: RunStatus = complete ? 'complete' : exitCode === 3 ? 'partial' : 'failed';
+  const what = (summary?.jobs ?? []).filter((j) => j.status !== 'ok').map((j) => `FAILED ${j.kind}: ${j.error ?? j.status}`);
+  const message = status === 'complete' ? undefined : [...what, ...errors].join('; ') || failed?.message;
+  return {
+    ...base,
+    status,
+    exitCode,
+    message,
+    snapshot: summary?.snapshot ?? undefined,
+    bytes: summary ? summary.jobs.reduce((n, j) => n + (j.bytes ?? 0), 0) : undefined,
+    items: summary ? summary.jobs.reduce((n, j) => n + (j.items ?? 0), 0) : undefined,
+  };
 }
 
 /** A pod's log as text (the log endpoint answers text/plain, not JSON). */
 async function podLog(kube: KubeClient, ns: string, pod: string): Promise<string> {
   try {
-    return await kube.getText(`/api/v1/namespaces/${ns}/pods/${pod}/log?tailLines=100`);
+    return await kube.getText(`/api/v1/namespaces/${ns}/pods/${pod}/log?tailLines=20`);
   } catch {
     return '';
   }
@@ -169,6 +209,7 @@ export interface ScheduleSummary {
   lastSuccess?: RunSummary;
   running: string[];
   runs: RunSummary[];
+  createdAt: string;
 }
 
 export async function listSchedules(kube: KubeClient, ns: string, now = new Date()): Promise<ScheduleSummary[]> {
@@ -203,6 +244,7 @@ export async function listSchedules(kube: KubeClient, ns: string, now = new Date
       lastSuccess: runs.find((r) => r.status === 'complete'),
       running: runs.filter((r) => r.status === 'running').map((r) => r.job),
       runs,
+      createdAt: cj.metadata.creationTimestamp,
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
