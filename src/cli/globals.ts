@@ -14,6 +14,7 @@ export const GLOBAL_OPTIONS = {
   'request-timeout': { type: 'string' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } satisfies OptionSpec;
 
 export const GLOBAL_HELP: Record<keyof typeof GLOBAL_OPTIONS, string> = {
@@ -26,6 +27,7 @@ export const GLOBAL_HELP: Record<keyof typeof GLOBAL_OPTIONS, string> = {
   'request-timeout': 'seconds any server (Kubernetes, etcd, Docker, registries, Prometheus, PostgreSQL, S3) may leave a call unanswered (else $LIFEBOAT_REQUEST_TIMEOUT, 30)',
   'no-color': 'no colour (also NO_COLOR)',
   help: 'show help',
+  version: "print lifeboat's version",
 };
 
 export interface GlobalOptions {

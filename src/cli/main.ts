@@ -44,6 +44,11 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
       stdout.write(helpText(parsed.command, parsed.path) + '\n');
       return EXIT.ok;
     }
+    if (parsed.values.version) {
+      const { LIFEBOAT_VERSION } = await import('../engine/version.ts');
+      stdout.write(`lifeboat ${LIFEBOAT_VERSION}\n`);
+      return EXIT.ok;
+    }
     const globals = globalsFrom(parsed.values, env);
     setRequestDeadline(globals.requestTimeoutMs);
     const ctx: CommandContext = {

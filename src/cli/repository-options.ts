@@ -11,6 +11,7 @@ import { defaultRepositoryFolder } from '../engine/repository/backend/local.ts';
 import { locationText, openBackend, parseLocation, type RepositoryLocation } from '../engine/repository/backend/location.ts';
 import { RepositoryConfigError, RepositoryError } from '../engine/repository/errors.ts';
 import { Repository } from '../engine/repository/repository.ts';
+import { SECRET_PLACEHOLDER } from '../engine/cluster/manifests.ts';
 
 /** The config the command names (`loaded`, when the caller has read it already). */
 function config(ctx: CommandContext, loaded?: LifeboatConfig): LifeboatConfig {
@@ -43,6 +44,9 @@ export function repositoryPassword(ctx: CommandContext, loaded?: LifeboatConfig)
   }
   if (!password) {
     throw new UsageError('no repository password: give --password-file FILE or set LIFEBOAT_PASSWORD');
+  }
+  if (password === SECRET_PLACEHOLDER) {
+    throw new UsageError("the repository password is the placeholder of 'lifeboat install --dry-run': install with 'lifeboat install', or print the values with --dry-run --show-secrets");
   }
   return password;
 }

@@ -156,6 +156,29 @@ export class KubeClient {
     } while (cont);
   }
 
+  /** A GET whose answer is text (pods/log), no retries. */
+  async getText(path: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    const base = await this.options();
+    const url = new URL(path, this.server);
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise<string>((resolve, reject) => {
+      const req = mod.request(url, { ...base, agent: this.agent, method: 'GET', signal: opts.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) resolve(text);
+          else reject(new KubeApiError(res.statusCode ?? 0, res.statusMessage ?? '', `GET ${url.pathname}: HTTP ${res.statusCode}`));
+        });
+      });
+      const ms = requestDeadlineMs();
+      req.setTimeout(ms, () => req.destroy(new DeadlineError(`Kubernetes GET ${url.pathname} on ${url.host}`, ms)));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }

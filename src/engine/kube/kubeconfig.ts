@@ -10,7 +10,7 @@ export interface KubeTarget {
   /** The kubeconfig file(s) read, in kubectl's merge order. */
   files: string[];
   /** Where the choice came from, for `lifeboat info`. */
-  source: '--kubeconfig' | 'KUBECONFIG' | 'config file' | '~/.kube/config';
+  source: '--kubeconfig' | 'KUBECONFIG' | 'config file' | '~/.kube/config' | 'in-cluster';
   context: string;
   cluster: string;
   server: string;
@@ -45,7 +45,7 @@ export function kubeconfigFiles(opts: KubeTargetOptions): { files: string[]; sou
  */
 export function resolveKubeTarget(opts: KubeTargetOptions): KubeTarget | undefined {
   const found = kubeconfigFiles(opts);
-  if (!found) return undefined;
+  if (!found) return inClusterTarget(opts.env);
   const present = found.files.filter((f) => fs.existsSync(f));
   if (present.length === 0) {
     const f = found.files.join(':');
@@ -90,4 +90,18 @@ export function resolveKubeTarget(opts: KubeTargetOptions): KubeTarget | undefin
     user: context.user,
     kubeConfig: kc,
   };
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Inside a pod with nothing else named, the pod's service account, as kubectl and client-go do
+ * (KUBERNETES_SERVICE_HOST/PORT and the mounted token and CA).
+ */
+function inClusterTarget(env: NodeJS.ProcessEnv): KubeTarget | undefined {
+  if (!env.KUBERNETES_SERVICE_HOST || !fs.existsSync(path.join(SERVICE_ACCOUNT_DIR, 'token'))) return undefined;
+  const kc = new KubeConfig();
+  kc.loadFromCluster();
+  const cluster = kc.getCurrentCluster()!;
+  return { files: [], source: 'in-cluster', context: kc.getCurrentContext(), cluster: cluster.name, server: cluster.server, user: kc.getCurrentUser()?.name ?? 'inClusterUser', kubeConfig: kc };
 }

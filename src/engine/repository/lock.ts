@@ -18,12 +18,19 @@ export interface LockJson {
 export const STALE_AFTER_MS = 30 * 60 * 1000;
 export const REFRESH_EVERY_MS = 5 * 60 * 1000;
 
+/**
+ * The host a lock names. Pods on the host network share the node's hostname but not its pids,
+ * so in a pod LIFEBOAT_HOSTNAME (the pod's name) keeps one pod from judging another's lock by a
+ * pid it cannot see.
+ */
+export const lockHostname = () => process.env.LIFEBOAT_HOSTNAME || os.hostname();
+
 export function newLock(exclusive: boolean, now = Date.now()): LockJson {
   const info = os.userInfo();
   const l: LockJson = {
     time: formatTime(BigInt(now) * 1_000_000n),
     exclusive,
-    hostname: os.hostname(),
+    hostname: lockHostname(),
     username: info.username,
     pid: process.pid,
   };
@@ -45,7 +52,7 @@ function processRuns(pid: number): boolean {
 export function isStale(l: LockJson, now = Date.now()): boolean {
   const t = Number(parseTime(l.time) / 1_000_000n);
   if (now - t > STALE_AFTER_MS) return true;
-  if (l.hostname !== os.hostname()) return false;
+  if (l.hostname !== lockHostname()) return false;
   return !processRuns(l.pid);
 }
 

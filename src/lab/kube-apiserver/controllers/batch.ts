@@ -1,4 +1,4 @@
-/** Job -> Pods (they succeed at once, and the Job completes); CronJob -> Jobs on its schedule. */
+/** Job -> Pods (complete at completions, failed past backoffLimit); CronJob -> Jobs on its schedule. */
 import { errors } from '../errors.ts';
 import { now, type Plugin } from '../objects.ts';
 import type { KubeObject } from '../storage.ts';
@@ -42,14 +42,36 @@ export function jobController(ctx: ControllerContext): Controller {
       const completions = job.spec?.completions ?? 1;
       const parallelism = job.spec?.parallelism ?? 1;
       const pods = ctx.list('', 'pods', ns).filter((p) => controlledBy(p, job));
+      if (job.status?.conditions?.some((c: any) => c.type === 'Failed' && c.status === 'True')) return;
       const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
+      const failed = pods.filter((p) => p.status?.phase === 'Failed').length;
       const active = pods.filter((p) => !['Succeeded', 'Failed'].includes(p.status?.phase) && !p.metadata.deletionTimestamp).length;
       const start = job.status?.startTime ?? now();
+      // As the job controller: more failed pods than backoffLimit fails the Job (no new pods).
+      if (failed > (job.spec?.backoffLimit ?? 6)) {
+        const t = now();
+        const status = {
+          ...(job.status ?? {}),
+          startTime: start,
+          active: 0,
+          succeeded,
+          failed,
+          ready: 0,
+          terminating: 0,
+          uncountedTerminatedPods: {},
+          conditions: [
+            { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: t, lastTransitionTime: t },
+            { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: t, lastTransitionTime: t },
+          ],
+        };
+        await ctx.api.mutate(ctx.info('batch', 'jobs'), ns, name, (o) => ({ ...o, status }), { subresource: 'status' }).catch(benign);
+        return;
+      }
       const toStart = Math.min(parallelism - active, completions - succeeded - active);
       for (let i = 0; i < toStart; i++) {
         await ctx.api.create(ctx.info('', 'pods'), ns, podFromTemplate(job.spec.template, ns!, podName(name), ownerRef({ ...job, apiVersion: 'batch/v1', kind: 'Job' }))).catch(benign);
       }
-      const status: Record<string, unknown> = { startTime: start, active: active + Math.max(0, toStart), succeeded, ready: 0, terminating: 0, uncountedTerminatedPods: {} };
+      const status: Record<string, unknown> = { startTime: start, active: active + Math.max(0, toStart), succeeded, ...(failed ? { failed } : {}), ready: 0, terminating: 0, uncountedTerminatedPods: {} };
       if (succeeded >= completions) {
         const t = now();
         status.active = 0;
@@ -128,6 +150,10 @@ export function cronJobController(ctx: ControllerContext): Controller {
       if (!cj || cj.metadata.deletionTimestamp) return;
       const jobs = ctx.list('batch', 'jobs', ns).filter((j) => controlledBy(j, cj));
       const status: Record<string, unknown> = {};
+      const failedJob = (j: KubeObject) => (j.status?.conditions ?? []).some((c: any) => c.type === 'Failed' && c.status === 'True');
+      const running = jobs.filter((j) => !j.status?.completionTime && !failedJob(j));
+      // concurrencyPolicy Forbid: a due run is skipped while one is active (and counts as scheduled).
+      const forbidden = cj.spec?.concurrencyPolicy === 'Forbid' && running.length > 0;
       if (!cj.spec?.suspend) {
         const since = new Date(cj.status?.lastScheduleTime ?? cj.metadata.creationTimestamp);
         let due: Date | undefined;
@@ -136,7 +162,8 @@ export function cronJobController(ctx: ControllerContext): Controller {
         } catch {
           return;
         }
-        if (due) {
+        if (due && forbidden) status.lastScheduleTime = due.toISOString().replace(/\.\d+Z$/, 'Z');
+        else if (due) {
           const jobName = `${name}-${Math.floor(due.getTime() / 60_000)}`;
           const template: KubeObject = structuredClone(cj.spec?.jobTemplate ?? {});
           await ctx.api.create(ctx.info('batch', 'jobs'), ns, {
@@ -155,11 +182,12 @@ export function cronJobController(ctx: ControllerContext): Controller {
         }
       }
       const finished = jobs.filter((j) => j.status?.completionTime).sort((a, b) => String(b.status.completionTime).localeCompare(String(a.status.completionTime)));
-      for (const old of finished.slice(cj.spec?.successfulJobsHistoryLimit ?? 3)) {
+      const failures = jobs.filter(failedJob).sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
+      for (const old of [...finished.slice(cj.spec?.successfulJobsHistoryLimit ?? 3), ...failures.slice(cj.spec?.failedJobsHistoryLimit ?? 1)]) {
         await ctx.api.delete(ctx.info('batch', 'jobs'), ns, old.metadata.name, { propagationPolicy: 'Background' }).catch(benign);
       }
       if (finished[0]) status.lastSuccessfulTime = finished[0].status.completionTime;
-      const active = jobs.filter((j) => !j.status?.completionTime).map((j) => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata.name, namespace: ns, uid: j.metadata.uid }));
+      const active = running.map((j) => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata.name, namespace: ns, uid: j.metadata.uid }));
       if (active.length) status.active = active;
       const next = { ...(cj.status ?? {}), ...status };
       if (!active.length) delete next.active;
