@@ -83,7 +83,8 @@ const createCommand: Command = {
       if (e instanceof CronError) throw new UsageError(e.message);
       throw e;
     }
-    const { SOURCE_KINDS } = await import('../../engine/sources/types.ts');
+    const { sourceKinds } = await import('../../engine/sources/registry.ts');
+    const SOURCE_KINDS = sourceKinds();
     const only = listFlag(ctx.values.only);
     for (const k of only ?? []) if (!SOURCE_KINDS.includes(k as never)) throw new UsageError(`unknown source '${k}' for --only: use ${SOURCE_KINDS.join(', ')}`);
     const keep: Record<string, number | string> = {};

@@ -439,7 +439,7 @@ export class SnapshotWriter {
     if (parts.length === 0) return false;
     const prev = (await this.parentEntries(parts.slice(0, -1)))?.get(parts.at(-1)!);
     if (prev?.type !== 'file' || !Array.isArray(prev.content)) return false;
-    if (!prev.content.every((id) => this.repo.index.has(Buffer.from(id, 'hex')) || this.pending.has(id))) return false;
+    if (!prev.content.every((id) => this.blobs.has(id))) return false;
     this.place(at, prev);
     this.progress.itemsDone++;
     this.countItem();
