@@ -18,10 +18,10 @@ afterAll(async () => {
 });
 
 describe('lifeboat lab', () => {
-  it('up starts a lab that outlives the command; status lists seven healthy services (five, the API server and a kubelet)', async () => {
+  it('up starts a lab that outlives the command; status lists ten healthy services (eight, the API server and a kubelet)', async () => {
     const up = await lifeboat(['lab', 'up', '--dir', dir]);
     expect(up.stderr + up.stdout).toContain(`lab up in ${dir}`);
-    expect(up.code).toBe(0);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
 
     const status = await lifeboat(['lab', 'status', '--dir', dir, '--json']);
     expect(status.code).toBe(0);
@@ -34,12 +34,15 @@ describe('lifeboat lab', () => {
       'registry true',
       'prometheus true',
       'postgres true',
+      's3 true',
+      'mariadb true',
+      'redis true',
       'kubelet-lab-node-1 true',
     ]);
 
     const text = await lifeboat(['lab', 'status', '--dir', dir]);
     expect(text.code).toBe(0);
-    expect(text.stdout.split('\n').filter((l) => l.startsWith('OK '))).toHaveLength(7);
+    expect(text.stdout.split('\n').filter((l) => l.startsWith('OK '))).toHaveLength(10);
     expect(body).toMatchObject({ nodes: [{ node: 'lab-node-1', pods: [] }] });
     expect(text.stdout).toMatch(/^ {2}lab-node-1\s+0 pods$/m);
     expect(fs.existsSync(path.join(dir, 'lifeboat.yaml'))).toBe(true);

@@ -73,7 +73,7 @@ describe('a lab service that cannot start', () => {
 
   it('unknown to the lab: says which services there are', async () => {
     await expect(startLab({ services: ['minio'] })).rejects.toThrow(
-      "unknown lab service 'minio': the lab has etcd, kube-apiserver, dockerd, registry, prometheus, postgres, s3",
+      "unknown lab service 'minio': the lab has etcd, kube-apiserver, dockerd, registry, prometheus, postgres, s3, mariadb, redis",
     );
   });
 });

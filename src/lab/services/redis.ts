@@ -34,7 +34,8 @@ export async function startRedis(lab: LabContext, opts: { name?: string } = {}):
   const pwFile = path.join(home.dir, 'password');
   const password = passwordFile(pwFile);
   const log = path.join(home.dir, 'redis.log');
-  const conf = path.join(home.dir, 'redis.conf');
+  // Where the redis user can read it (the lab folder's parents may be closed to it); it holds the password.
+  const conf = path.join(home.home, 'redis.conf');
   fs.writeFileSync(
     conf,
     [

@@ -5,11 +5,11 @@
 // overwritten (update, recreate).
 import { Readable } from 'node:stream';
 import type { JobContext } from '../../jobs/runner.ts';
-import { NotFoundError } from '../../repository/errors.ts';
-import { findPath, listPath, readFile } from '../../repository/reader.ts';
+import { findPath, readFile } from '../../repository/reader.ts';
 import type { ApplyContext } from '../../restore/apply-context.ts';
 import { applyEach } from '../../restore/apply-context.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
+import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
 import { errorLine } from '../walk.ts';
 import { BUCKETS_PATH, bucketDataPath, bucketIndexPath, bucketItemId, type BucketIndex } from './backup.ts';
@@ -51,17 +51,9 @@ async function bucketExists(b: BucketConfig, signal?: AbortSignal): Promise<bool
 }
 
 export async function planBuckets(ctx: SourcePlanContext): Promise<BucketAction[]> {
-  let names: string[];
-  try {
-    names = (await listPath(ctx.repo, ctx.snapshot, BUCKETS_PATH)).filter((e) => e.node.type === 'dir').map((e) => e.node.name);
-  } catch (e) {
-    if (e instanceof NotFoundError) return [];
-    throw e;
-  }
-  if (ctx.narrowed && !ctx.scope.names?.length) return [];
+  const names = await scopedFolders(ctx, BUCKETS_PATH);
   const out: BucketAction[] = [];
   for (const name of names) {
-    if (ctx.scope.names?.length && !ctx.scope.names.includes(name)) continue;
     const index = await readIndex(ctx, name);
     const bytes = index.objects.reduce((n, o) => n + o.size, 0);
     const base = { source: 'buckets' as const, id: bucketItemId(name), title: `bucket ${name}`, name, objects: index.objects.length, bytes, warnings: [] as string[] };

@@ -3,12 +3,12 @@
 // holds tables is kept (skip), replaced table by table (update: the dump drops each table first)
 // or dropped and made again (recreate). --database-map restores a database under another name.
 import type { JobContext } from '../../jobs/runner.ts';
-import { NotFoundError } from '../../repository/errors.ts';
 import { listPath } from '../../repository/reader.ts';
 import type { ApplyContext } from '../../restore/apply-context.ts';
 import { applyEach } from '../../restore/apply-context.ts';
 import { feedChild } from '../../restore/feed-child.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
+import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
 import { errorLine } from '../walk.ts';
 import { MARIADB_PATH, mariadbItemId } from './backup.ts';
@@ -40,18 +40,10 @@ async function tablesIn(server: MariadbConfig, database: string, signal?: AbortS
 }
 
 export async function planMariadb(ctx: SourcePlanContext): Promise<MariadbAction[]> {
-  let servers: string[];
-  try {
-    servers = (await listPath(ctx.repo, ctx.snapshot, MARIADB_PATH)).filter((e) => e.node.type === 'dir').map((e) => e.node.name);
-  } catch (e) {
-    if (e instanceof NotFoundError) return [];
-    throw e;
-  }
-  if (ctx.narrowed && !ctx.scope.names?.length) return [];
+  const servers = await scopedFolders(ctx, MARIADB_PATH);
   const policy = ctx.options.existingPolicy ?? 'skip';
   const out: MariadbAction[] = [];
   for (const name of servers) {
-    if (ctx.scope.names?.length && !ctx.scope.names.includes(name)) continue;
     const server = (ctx.target.config?.mariadb ?? []).find((d) => d.name === name);
     for (const e of await listPath(ctx.repo, ctx.snapshot, `${MARIADB_PATH}/${name}`)) {
       if (e.node.type !== 'file' || !e.node.name.endsWith('.sql')) continue;

@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { JobContext } from '../../jobs/runner.ts';
-import { NotFoundError } from '../../repository/errors.ts';
-import { findPath, listPath, readFile } from '../../repository/reader.ts';
+import { findPath, readFile } from '../../repository/reader.ts';
 import type { ApplyContext } from '../../restore/apply-context.ts';
 import { applyEach } from '../../restore/apply-context.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
+import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
 import { errorLine } from '../walk.ts';
 import { REDIS_PATH, redisItemId } from './backup.ts';
@@ -33,18 +33,10 @@ export interface RedisAction {
 }
 
 export async function planRedis(ctx: SourcePlanContext): Promise<RedisAction[]> {
-  let names: string[];
-  try {
-    names = (await listPath(ctx.repo, ctx.snapshot, REDIS_PATH)).filter((e) => e.node.type === 'dir').map((e) => e.node.name);
-  } catch (e) {
-    if (e instanceof NotFoundError) return [];
-    throw e;
-  }
-  if (ctx.narrowed && !ctx.scope.names?.length) return [];
+  const names = await scopedFolders(ctx, REDIS_PATH);
   const policy = ctx.options.existingPolicy ?? 'skip';
   const out: RedisAction[] = [];
   for (const name of names) {
-    if (ctx.scope.names?.length && !ctx.scope.names.includes(name)) continue;
     const base = { source: 'redis' as const, id: redisItemId(name), title: `Redis ${name}`, from: `${REDIS_PATH}/${name}/dump.rdb`, warnings: [] as string[] };
     if (ctx.options.redisTarget) {
       const file = path.join(path.resolve(ctx.options.redisTarget), name, 'dump.rdb');
