@@ -13,7 +13,8 @@ import type { JobContext } from '../../jobs/runner.ts';
 import type { SnapshotSink, TreeProgress } from '../sink.ts';
 import { SNAPSHOT_PATHS } from '../sink.ts';
 import type { BackupSource, SkippedItem, SourceResult, ItemFilter } from '../types.ts';
-import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from '../walk.ts';
+import { addTreeWithProgress, measureTree, type TreeTally } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { dockerVolumeId, persistentVolumeId } from '../item-ids.ts';
 
 /** The parts of a Kubernetes PersistentVolume this source reads. */
