@@ -8,6 +8,7 @@ import { parseCommandLine } from './parse.ts';
 import { commands } from './commands/index.ts';
 import { setRequestDeadline } from '../engine/deadline.ts';
 import { openTui } from './tui.ts';
+import { cliWorded } from './mention-words.ts';
 
 export interface MainIO {
   env?: NodeJS.ProcessEnv;
@@ -31,8 +32,9 @@ Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 3 backup finished pa
 /** Runs the lifeboat command line and returns its exit code; never calls process.exit. */
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   const env = io.env ?? process.env;
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
+  // What the engine's messages mention is said here as lifeboat's flags and commands.
+  let stdout = cliWorded(io.stdout ?? process.stdout);
+  const stderr = cliWorded(io.stderr ?? process.stderr);
   const controller = new AbortController();
   setMaxListeners(256, controller.signal);
   const onSignal = () => controller.abort(new CliError('interrupted', 130));
@@ -49,6 +51,8 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
       stdout.write(`lifeboat ${LIFEBOAT_VERSION}\n`);
       return EXIT.ok;
     }
+    // The UI words the engine's messages itself and draws on the terminal as it is.
+    if (parsed.command === root) stdout = io.stdout ?? process.stdout;
     const globals = globalsFrom(parsed.values, env);
     setRequestDeadline(globals.requestTimeoutMs);
     const ctx: CommandContext = {

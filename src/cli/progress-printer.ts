@@ -1,33 +1,21 @@
 import { deadlineText } from '../engine/deadline.ts';
 import type { JobEvent } from '../engine/jobs/events.ts';
-import { RateMeter, etaSeconds } from '../engine/jobs/rate.ts';
+import { JobProgressTracker, type JobProgress } from '../engine/jobs/progress.ts';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../components/format.ts';
 
-interface JobLine {
-  title: string;
-  phase: string;
-  status: string;
-  bytesDone: number;
-  bytesTotal?: number;
-  itemsDone: number;
-  itemsTotal?: number;
-  bytes: RateMeter;
-  items: RateMeter;
-}
-
 /** One line of a job's progress, the same words whether redrawn on a TTY or printed to a log. */
-function describe(j: JobLine): string {
+function describe(j: JobProgress): string {
+  const { counts: c } = j;
   const parts: string[] = [];
-  if (j.bytesTotal) parts.push(`${formatBytes(j.bytesDone)}/${formatBytes(j.bytesTotal)} ${formatPercent(j.bytesDone / j.bytesTotal)}`);
-  else if (j.bytesDone) parts.push(formatBytes(j.bytesDone));
-  if (j.itemsTotal) parts.push(`${formatCount(j.itemsDone)}/${formatCount(j.itemsTotal)} items`);
-  else if (j.itemsDone) parts.push(`${formatCount(j.itemsDone)} items`);
+  if (c.bytesTotal) parts.push(`${formatBytes(c.bytesDone)}/${formatBytes(c.bytesTotal)} ${formatPercent(c.bytesDone / c.bytesTotal)}`);
+  else if (c.bytesDone) parts.push(formatBytes(c.bytesDone));
+  if (c.itemsTotal) parts.push(`${formatCount(c.itemsDone)}/${formatCount(c.itemsTotal)} items`);
+  else if (c.itemsDone) parts.push(`${formatCount(c.itemsDone)} items`);
   if (j.status === 'running') {
-    if (j.bytes.perSecond > 0) parts.push(`${formatBytes(j.bytes.perSecond)}/s`);
-    const eta = etaSeconds(j, j.bytes.perSecond, j.items.perSecond);
-    if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
+    if (j.bytesPerSecond > 0) parts.push(`${formatBytes(j.bytesPerSecond)}/s`);
+    if (j.eta !== undefined) parts.push(`ETA ${formatDuration(j.eta)}`);
   }
-  return `${j.title.padEnd(22)} ${j.status.padEnd(9)} ${j.phase.padEnd(12).slice(0, 28)} ${parts.join('  ')}`.trimEnd();
+  return `${j.title.padEnd(22)} ${j.status.padEnd(9)} ${j.activity.padEnd(12).slice(0, 28)} ${parts.join('  ')}`.trimEnd();
 }
 
 /**
@@ -35,7 +23,7 @@ function describe(j: JobLine): string {
  * log one line per event (progress at most every few seconds per job).
  */
 export class ProgressPrinter {
-  private jobs = new Map<string, JobLine>();
+  private jobs = new JobProgressTracker();
   private drawn = 0;
   private lastLogged = new Map<string, number>();
 
@@ -46,13 +34,7 @@ export class ProgressPrinter {
   ) {}
 
   handle(e: JobEvent): void {
-    let j = this.jobs.get(e.job);
-    if (e.type === 'start') {
-      j = { title: e.title, phase: 'starting', status: 'running', bytesDone: 0, itemsDone: 0, bytes: new RateMeter(), items: new RateMeter() };
-      this.jobs.set(e.job, j);
-      j.bytes.sample(e.at, 0);
-      j.items.sample(e.at, 0);
-    }
+    const j = this.jobs.apply(e);
     if (!j) return;
     let line: string | undefined;
     switch (e.type) {
@@ -60,9 +42,6 @@ export class ProgressPrinter {
         line = `${j.title}: started (each call to a server has ${deadlineText()} to answer)`;
         break;
       case 'progress':
-        Object.assign(j, { phase: e.phase, bytesDone: e.bytesDone, bytesTotal: e.bytesTotal, itemsDone: e.itemsDone, itemsTotal: e.itemsTotal });
-        j.bytes.sample(e.at, e.bytesDone);
-        j.items.sample(e.at, e.itemsDone);
         if (e.at - (this.lastLogged.get(e.job) ?? 0) >= this.logIntervalMs) {
           this.lastLogged.set(e.job, e.at);
           line = describe(j);
@@ -75,8 +54,6 @@ export class ProgressPrinter {
         line = `${j.title}: retrying after ${e.reason} (attempt ${e.attempt}, in ${Math.round(e.delayMs)} ms)`;
         break;
       case 'end':
-        j.status = e.status;
-        Object.assign(j, e.counts);
         line = `${j.title}: ${e.status}${e.error ? `: ${e.error}` : ''}`;
         break;
     }
@@ -99,7 +76,7 @@ export class ProgressPrinter {
 
   private redraw(): void {
     this.clear();
-    const lines = [...this.jobs.values()].map(describe);
+    const lines = this.jobs.all().map(describe);
     this.out.write(lines.join('\n') + '\n');
     this.drawn = lines.length;
   }

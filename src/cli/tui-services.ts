@@ -5,7 +5,9 @@ import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
 import { sourceModules } from '../engine/sources/registry.ts';
 import type { SourceKind } from '../engine/sources/types.ts';
 import { backupRun, summaryOf } from '../screens/backupRun.ts';
-import type { SnapshotSummary, TuiServices } from '../screens/services.ts';
+import type { Run, SnapshotSummary, TuiServices } from '../screens/services.ts';
+import { wordAll, wordMentions, type MentionWords } from '../engine/mentions.ts';
+import { TUI_WORDS } from './mention-words.ts';
 import { LIFEBOAT_VERSION } from '../engine/version.ts';
 
 // TuiServices over the real engine, for `lifeboat` with no subcommand. The CLI resolves flags,
@@ -32,6 +34,31 @@ export function snapshotSummary(s: SnapshotInfo, manifest?: Manifest): SnapshotS
   };
 }
 
+/** The services with what the engine's messages mention said in the UI's words (its results, events and errors). */
+function worded(services: TuiServices, words: MentionWords): TuiServices {
+  const w = <T>(v: T): T => wordAll(v, words);
+  const fail = (e: unknown): never => {
+    if (e instanceof Error) e.message = wordMentions(e.message, words);
+    throw e;
+  };
+  const call =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    (...a: A): Promise<R> =>
+      fn(...a).then(w, fail);
+  const run = <R>(r: Run<R>): Run<R> => ({ events: (listener) => r.events((e) => listener(w(e))), cancel: () => r.cancel(), done: r.done.then(w, fail) });
+  return {
+    ...services,
+    probe: call(services.probe),
+    loadInventory: call(services.loadInventory),
+    startBackup: (o) => run(services.startBackup(o)),
+    listSnapshots: call(services.listSnapshots),
+    readManifest: call(services.readManifest),
+    snapshotContents: call(services.snapshotContents),
+    planRestore: call(services.planRestore),
+    startRestore: (p) => run(services.startRestore(p)),
+  };
+}
+
 /**
  * TuiServices over an engine session: the repository is opened once (its key derived once) and
  * kept for the UI's whole run, as are the cluster's and Docker's clients. `repository` is the
@@ -52,7 +79,7 @@ export async function engineServices(session: EngineSession, opts: { repository?
     }
   };
   const { repository } = opts;
-  return {
+  return worded({
     context: env.kube?.context,
     configFile: env.configFile,
     repository,
@@ -85,7 +112,7 @@ export async function engineServices(session: EngineSession, opts: { repository?
           const manifest = await readManifest(repo, snap).catch(() => undefined);
           out.push(snapshotSummary(snap, manifest));
         }
-        return out.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+        return out; // newest first, as listSnapshots gives them
       }),
     readManifest: (id) =>
       withRepo(async (repo) => {
@@ -116,5 +143,5 @@ export async function engineServices(session: EngineSession, opts: { repository?
           return withTarget(planned.request.targetContext, (target) => runRestore({ repo, snapshot, plan: planned.plan, target, signal, onEvent }));
         }),
       ),
-  };
+  }, TUI_WORDS);
 }

@@ -3,6 +3,7 @@
 // server, the call and the deadline, not hang the backup. One deadline for every client, set
 // once by the CLI (--request-timeout, $LIFEBOAT_REQUEST_TIMEOUT); for streams it is an idle
 // deadline (no byte for that long), so a long transfer that keeps moving is never cut.
+import { mention } from './mentions.ts';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 let requestMs = DEFAULT_REQUEST_TIMEOUT_MS;
@@ -28,7 +29,7 @@ export class DeadlineError extends Error {
     readonly what: string,
     readonly ms: number = requestMs,
   ) {
-    super(`${what}: no answer within the ${deadlineText(ms)} deadline (--request-timeout)`);
+    super(`${what}: no answer within the ${deadlineText(ms)} deadline (${mention('requestTimeout')})`);
     this.name = 'DeadlineError';
   }
 }

@@ -47,3 +47,9 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** The first line of an error's message (a gRPC error's details), for warnings, job failures and reasons. */
+export function errorLine(e: unknown): string {
+  const err = e as { message?: string; details?: string };
+  return String(err?.details || err?.message || e).split('\n')[0]!;
+}

@@ -9,6 +9,7 @@ import { numberFlag } from '../flags.ts';
 async function checkRepository(ctx: CommandContext): Promise<{ ok: boolean; detail: string }> {
   const { openRepository, repositoryPassword } = await import('../repository-options.ts');
   const { RepositoryNotFoundError } = await import('../../engine/repository/errors.ts');
+  const { errorLine } = await import('../../engine/errors.ts');
   try {
     repositoryPassword(ctx);
   } catch {
@@ -22,7 +23,7 @@ async function checkRepository(ctx: CommandContext): Promise<{ ok: boolean; deta
   } catch (e) {
     const cause = (e as { cause?: unknown }).cause ?? e;
     if (cause instanceof RepositoryNotFoundError || /^no repository at /.test((e as Error).message)) return { ok: true, detail: "(no repository there yet: 'lifeboat repo init' makes one)" };
-    return { ok: false, detail: (e as Error).message.split('\n')[0]! };
+    return { ok: false, detail: errorLine(e) };
   }
 }
 

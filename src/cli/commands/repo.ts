@@ -77,9 +77,8 @@ const backupPathCommand: Command = {
       const started = Date.now();
       // restic's parent: the newest snapshot of the same path from the same host.
       const host = (ctx.values.host as string | undefined) ?? os.hostname();
-      const parent = (await repo.listSnapshots())
-        .filter((sn) => sn.hostname === host && sn.paths.length === 1 && sn.paths[0] === dir)
-        .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
+      // listSnapshots is newest first.
+      const parent = (await repo.listSnapshots()).find((sn) => sn.hostname === host && sn.paths.length === 1 && sn.paths[0] === dir);
       const w = await SnapshotWriter.start(repo, {
         parent: parent?.id,
         signal: ctx.signal,

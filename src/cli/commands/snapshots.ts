@@ -9,7 +9,7 @@ export const snapshotsCommand: Command = {
   async run(ctx) {
     const repo = await openRepository(ctx);
     try {
-      const list = (await repo.listSnapshots()).sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+      const list = await repo.listSnapshots(); // newest first
       if (ctx.globals.json) {
         ctx.json(list.map((s) => ({ id: s.id, short_id: s.id.slice(0, 8), time: s.time, hostname: s.hostname, paths: s.paths, tags: s.tags ?? [], tree: s.tree })));
         return EXIT.ok;

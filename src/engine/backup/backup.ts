@@ -7,6 +7,7 @@ import { SNAPSHOT_PATHS } from '../sources/sink.ts';
 import { sourceModule } from '../sources/registry.ts';
 import { buildManifest, type Manifest } from './manifest.ts';
 import type { BackupPlan } from './plan.ts';
+import { PLAIN_WORDS, wordAll } from '../mentions.ts';
 
 export interface BackupRunOptions {
   repo: Repository;
@@ -46,9 +47,8 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
   const startedAt = Date.now();
   const hostname = opts.hostname ?? os.hostname();
   // The newest lifeboat snapshot of this host is the parent: unchanged volume files are not read again.
-  const parent = (await opts.repo.listSnapshots())
-    .filter((s) => s.hostname === hostname && s.tags?.includes('lifeboat'))
-    .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
+  // (listSnapshots is newest first.)
+  const parent = (await opts.repo.listSnapshots()).find((s) => s.hostname === hostname && s.tags?.includes('lifeboat'));
   const { writer, sink } = await openSnapshotSink(opts.repo, { signal: opts.signal, parent: parent?.id });
   let results: JobResult[];
   try {
@@ -81,7 +81,8 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupReport> {
     await writer.abort();
     return { status: 'failed', manifest, results };
   }
-  await writer.addBytes(SNAPSHOT_PATHS.manifest, JSON.stringify(manifest, null, 2));
+  // Stored, the manifest says what its messages mention in plain words (no front end words it).
+  await writer.addBytes(SNAPSHOT_PATHS.manifest, JSON.stringify(wordAll(manifest, PLAIN_WORDS), null, 2));
   const snapshot = await writer.commit({ tags: snapshotTags(manifest, opts.tags), hostname, parent: parent?.id, paths: opts.plan.sources.map((s) => sourceModule(s.kind)?.snapshotPath ?? `/${s.kind}`) });
   return { snapshot, status: manifest.status, manifest, results };
 }

@@ -5,7 +5,7 @@ import type { Repository } from '../repository/repository.ts';
 import { readManifest } from '../backup/manifest-read.ts';
 import { parseReference } from '../sources/images/reference.ts';
 import { sourceModules } from '../sources/registry.ts';
-import { errorLine } from '../sources/walk.ts';
+import { errorLine } from '../errors.ts';
 import { classifyContainers } from './classify.ts';
 import { classifyDatabaseWorkloads } from './database-workloads.ts';
 import { applyCoverage, newestCopies, type SnapshotCapture } from './coverage.ts';
@@ -62,7 +62,7 @@ export async function buildInventory(input: InventoryInput): Promise<Inventory> 
     try {
       copies = newestCopies(await snapshotCaptures(input.repo));
     } catch (e) {
-      warnings.push(`repository: ${(e as Error).message.split('\n')[0]}`);
+      warnings.push(`repository: ${errorLine(e)}`);
     }
   }
   // A database workload is covered by its configured dump's copy.

@@ -7,6 +7,7 @@ import { canonicalName, parseReference } from '../sources/images/reference.ts';
 import { forEachLimit } from '../jobs/pool.ts';
 import type { InventoryContext } from '../sources/source.ts';
 import type { DockerContainerObservation } from './classify.ts';
+import { errorLine } from '../errors.ts';
 
 /** A source the inventory could not read at all, and why. */
 export interface Unobserved {
@@ -80,7 +81,7 @@ export async function observe(input: ObserveInput): Promise<{ context: Inventory
       const objects = await observeKubernetes(input.kube, input.signal);
       context.cluster = { objects, imageUsers: await workloadImages(input.kube, { signal: input.signal }) };
     } catch (e) {
-      const reason = (e as Error).message.split('\n')[0]!;
+      const reason = errorLine(e);
       warnings.push(`cluster: ${reason}`);
       unobserved.push({ source: 'cluster', reason });
     }
@@ -92,7 +93,7 @@ export async function observe(input: ObserveInput): Promise<{ context: Inventory
       containers = d.containers;
       context.docker = { volumes: d.volumes, imageUsers: d.engineRefs, engineImages };
     } catch (e) {
-      const reason = (e as Error).message.split('\n')[0]!;
+      const reason = errorLine(e);
       warnings.push(`docker: ${reason}`);
       unobserved.push({ source: 'docker', reason });
     }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Counts, JobEvent, JobEventListener, JobStatus } from './events.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
+import { errorLine } from '../errors.ts';
 
 export interface JobContext {
   /** Aborted when the whole run is cancelled. */
@@ -52,11 +53,6 @@ export interface RunOptions {
   /** Least time between two progress events of one job. */
   progressIntervalMs?: number;
   now?: () => number;
-}
-
-function errorText(e: unknown): string {
-  const err = e as Error;
-  return (err?.message ?? String(e)).split('\n')[0]!;
 }
 
 /**
@@ -126,7 +122,7 @@ export async function runJobs(jobs: Job[], opts: RunOptions = {}): Promise<JobRe
         id: job.id,
         title: job.title,
         status: cancelled ? 'cancelled' : 'failed',
-        error: cancelled ? 'cancelled' : errorText(e),
+        error: cancelled ? 'cancelled' : errorLine(e),
         ...(!cancelled && e instanceof IncompleteError ? { value: e.value } : {}),
         counts,
         warnings,

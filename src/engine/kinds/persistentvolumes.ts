@@ -2,6 +2,7 @@
 // static one comes back, unbound from the old claim's uid.
 import { mapNamespace } from '../restore/mappings.ts';
 import { deleteKeys, mapStorageClass, type KindRule } from './rule.ts';
+import { mention } from '../mentions.ts';
 
 export const BIND_ANNOTATIONS = ['pv.kubernetes.io/bind-completed', 'pv.kubernetes.io/bound-by-controller'];
 
@@ -23,7 +24,7 @@ export const persistentVolumes: KindRule = {
       deleteKeys(claim, ['uid', 'resourceVersion'], 'spec.claimRef.', changes, 'the restored claim is a new object');
       const to = mapNamespace(ctx.mappings, claim.namespace as string | undefined);
       if (to !== claim.namespace) {
-        changes.push(`spec.claimRef.namespace ${claim.namespace} -> ${to} (--namespace-map)`);
+        changes.push(`spec.claimRef.namespace ${claim.namespace} -> ${to} (${mention('namespaceMap')})`);
         claim.namespace = to;
       }
     }

@@ -2,6 +2,7 @@
 // the role they bind cannot change in place.
 import { mapNamespace } from '../restore/mappings.ts';
 import type { KindRule } from './rule.ts';
+import { mention } from '../mentions.ts';
 
 export const roleBindings: KindRule = {
   appliesTo: ['rolebindings.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io'],
@@ -11,7 +12,7 @@ export const roleBindings: KindRule = {
       if (s.kind !== 'ServiceAccount' || !s.namespace) continue;
       const to = mapNamespace(ctx.mappings, s.namespace);
       if (to !== s.namespace) {
-        changes.push(`subject ServiceAccount ${s.namespace}/${s.name} -> ${to}/${s.name} (--namespace-map)`);
+        changes.push(`subject ServiceAccount ${s.namespace}/${s.name} -> ${to}/${s.name} (${mention('namespaceMap')})`);
         s.namespace = to;
       }
     }

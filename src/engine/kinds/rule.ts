@@ -3,6 +3,7 @@
 // kind's rules are tested on plain objects, without a cluster.
 import type { KubeObject } from '../kube/client.ts';
 import type { Mappings } from '../restore/mappings.ts';
+import { mention } from '../mentions.ts';
 
 export interface CleanupContext {
   mappings: Mappings;
@@ -59,7 +60,7 @@ export function mapStorageClass(spec: Record<string, any> | undefined, ctx: Clea
   const to = ctx.mappings.storageClasses[from];
   if (to && to !== from) {
     spec!.storageClassName = to;
-    changes.push(`${where} ${from} -> ${to} (--storage-class-map)`);
+    changes.push(`${where} ${from} -> ${to} (${mention('storageClassMap')})`);
   }
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { mention } from '../mentions.ts';
 
 /** A kubeconfig problem, said in one line with the fix. */
 export class KubeconfigError extends Error {}
@@ -50,7 +51,7 @@ export function resolveKubeTarget(opts: KubeTargetOptions): KubeTarget | undefin
   if (present.length === 0) {
     const f = found.files.join(':');
     throw new KubeconfigError(
-      `kubeconfig ${f} (from ${found.source}) does not exist: pass --kubeconfig PATH, set KUBECONFIG, or start the lab with 'lifeboat lab up'`,
+      `kubeconfig ${f} (from ${found.source}) does not exist: pass ${mention('kubeconfig', 'PATH')}, set KUBECONFIG, or start the lab with ${mention('labUp')}`,
     );
   }
   const kc = new KubeConfig();
@@ -75,7 +76,7 @@ export function resolveKubeTarget(opts: KubeTargetOptions): KubeTarget | undefin
   if (!context) {
     const names = kc.getContexts().map((c) => c.name);
     throw new KubeconfigError(
-      `context '${contextName}' is not in ${present.join(':')}: use --context with one of ${names.join(', ') || '(none)'}`,
+      `context '${contextName}' is not in ${present.join(':')}: use ${mention('context')} with one of ${names.join(', ') || '(none)'}`,
     );
   }
   kc.setCurrentContext(context.name);

@@ -12,6 +12,7 @@ import { headerSize, parsePackTail, type BlobType } from './pack.ts';
 import { mapLimit, type Repository } from './repository.ts';
 import type { SnapshotInfo } from './snapshot.ts';
 import { nodeProblems } from './tree-rules.ts';
+import { mention } from '../mentions.ts';
 
 export interface DamagedBlob {
   id: string;
@@ -54,7 +55,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
       }
     } catch (e) {
       badIndexes++;
-      report.errors.push(`index ${f.id}: ${(e as Error).message}: run 'lifeboat repo rebuild-index' to index the packs again from their headers`);
+      report.errors.push(`index ${f.id}: ${(e as Error).message}: run ${mention('repoRebuildIndex')} to index the packs again from their headers`);
     }
   }
 
@@ -73,12 +74,12 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
   for (const id of listed.keys()) {
     if (packsInIndex.has(id)) continue;
     // With an index file unreadable, an unindexed pack may well be one of its packs, not litter.
-    if (badIndexes) report.errors.push(`pack ${id}: not in any readable index ('lifeboat repo rebuild-index' reads its header back into the index)`);
-    else report.warnings.push(`pack ${id}: not referenced in any index (left by an interrupted backup; 'lifeboat repo prune' removes it)`);
+    if (badIndexes) report.errors.push(`pack ${id}: not in any readable index (${mention('repoRebuildIndex')} reads its header back into the index)`);
+    else report.warnings.push(`pack ${id}: not referenced in any index (left by an interrupted backup; ${mention('repoPrune')} removes it)`);
   }
   for (const t of (await repo.backend.listTemporary?.()) ?? []) {
     report.temporary.push({ name: t.id, size: t.size });
-    report.warnings.push(`${t.id}: a temporary file (${t.size} bytes) an interrupted write left; 'lifeboat repo prune' removes it`);
+    report.warnings.push(`${t.id}: a temporary file (${t.size} bytes) an interrupted write left; ${mention('repoPrune')} removes it`);
   }
 
   // Snapshots and trees.

@@ -1,5 +1,6 @@
 // Typed errors of the repository. Each message is one line that names the problem and, where
 // there is one, the fix: callers (the CLI, the backup engine) print them as they are.
+import { mention } from '../mentions.ts';
 
 export class RepositoryError extends Error {
   constructor(message: string) {
@@ -14,7 +15,7 @@ export class WrongPasswordError extends RepositoryError {}
 /** The location holds no repository (no `config` file). */
 export class RepositoryNotFoundError extends RepositoryError {
   constructor(readonly location: string) {
-    super(`no repository at ${location}: create one with 'lifeboat repo init'`);
+    super(`no repository at ${location}: create one with ${mention('repoInit')}`);
   }
 }
 

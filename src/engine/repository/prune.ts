@@ -10,6 +10,7 @@ import { decodeIndexFile, encodeIndexFile, INDEX_FILE_MAX_BLOBS, type IndexPack 
 import { PackBuilder, type BlobType } from './pack.ts';
 import { mapLimit, type Repository } from './repository.ts';
 import { RepositoryError } from './errors.ts';
+import { mention } from '../mentions.ts';
 
 export interface PruneReport {
   packsDeleted: number;
@@ -48,7 +49,7 @@ export async function pruneRepository(repo: Repository, onProgress?: (line: stri
       try {
         decoded = decodeIndexFile(await repo.loadUnpacked('index', id));
       } catch (e) {
-        throw new RepositoryError(`index ${id} cannot be read (${(e as Error).message}): run 'lifeboat repo rebuild-index' first; prune stopped without changing anything`);
+        throw new RepositoryError(`index ${id} cannot be read (${(e as Error).message}): run ${mention('repoRebuildIndex')} first; prune stopped without changing anything`);
       }
       for (const p of decoded.packs) if (!packs.has(p.id)) packs.set(p.id, p);
     }
@@ -76,7 +77,7 @@ export async function pruneRepository(repo: Repository, onProgress?: (line: stri
       else rewrite.push({ id: p.id, blobs: wanted });
     }
     for (const hex of used) {
-      if (!placed.has(hex)) throw new RepositoryError(`blob ${hex} is used by a snapshot but in no pack: run 'lifeboat repo check'; prune stopped without changing anything`);
+      if (!placed.has(hex)) throw new RepositoryError(`blob ${hex} is used by a snapshot but in no pack: run ${mention('repoCheck')}; prune stopped without changing anything`);
     }
     for (const id of listed.keys()) if (!packs.has(id)) remove.push(id);
 

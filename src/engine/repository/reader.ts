@@ -4,6 +4,7 @@ import type { SnapshotInfo } from './snapshot.ts';
 import { NotFoundError } from './errors.ts';
 import { snapshotPathParts } from './writer.ts';
 import type { Node } from './tree.ts';
+import { mention } from '../mentions.ts';
 
 export interface Entry {
   /** Absolute path inside the snapshot, e.g. "/etc/hosts". */
@@ -34,7 +35,7 @@ export async function findPath(repo: Repository, snap: SnapshotInfo, path: strin
     if (node.type !== 'dir' || !node.subtree) throw new NotFoundError(`/${parts.slice(0, i).join('/')} in snapshot ${snap.id.slice(0, 8)} is not a directory`);
     const tree = await repo.loadTree(node.subtree);
     const next = tree.nodes.find((n) => n.name === parts[i]);
-    if (!next) throw new NotFoundError(`no /${parts.slice(0, i + 1).join('/')} in snapshot ${snap.id.slice(0, 8)}: see 'lifeboat repo ls ${snap.id.slice(0, 8)}'`);
+    if (!next) throw new NotFoundError(`no /${parts.slice(0, i + 1).join('/')} in snapshot ${snap.id.slice(0, 8)}: see ${mention('repoLs', snap.id.slice(0, 8))}`);
     if (i > 0) parents.push(node);
     node = next;
   }

@@ -20,6 +20,7 @@ import { MasterIndex, type IndexFileJson } from './master-index.ts';
 import type { BlobType } from './pack.ts';
 import { sortSnapshots, type Snapshot, type SnapshotInfo } from './snapshot.ts';
 import { decodeTree, type Tree } from './tree.ts';
+import { mention } from '../mentions.ts';
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -83,7 +84,7 @@ export class Repository {
       key = openKeyFile(await backend.read(fileName('keys', k.id)), password);
       if (key) break;
     }
-    if (!key) throw new WrongPasswordError(`wrong password for the repository at ${backend.location}: check --password-file or LIFEBOAT_PASSWORD`);
+    if (!key) throw new WrongPasswordError(`wrong password for the repository at ${backend.location}: check ${mention('repositoryPassword')}`);
     let config: RepoConfig;
     try {
       config = JSON.parse(unpackUnpacked(open(key, await backend.read('config'), 'config')).toString('utf8')) as RepoConfig;
@@ -167,7 +168,7 @@ export class Repository {
         json = await this.loadJson<IndexFileJson>('index', f.id);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // superseded and removed meanwhile (prune)
-        this.unreadable.set(`index/${f.id}`, `${(e as Error).message.replace(/^index\/[0-9a-f]+: /, '')}: skipped ('lifeboat repo rebuild-index' indexes its packs again)`);
+        this.unreadable.set(`index/${f.id}`, `${(e as Error).message.replace(/^index\/[0-9a-f]+: /, '')}: skipped (${mention('repoRebuildIndex')} indexes its packs again)`);
         return;
       }
       try {
@@ -187,7 +188,7 @@ export class Repository {
     await this.loadIndex();
     const hex = typeof id === 'string' ? id : id.toString('hex');
     const e = this.index.lookup(hex);
-    if (!e || (type && e.type !== type)) throw new NotFoundError(`${type ?? 'blob'} ${hex} is not in the index: run 'lifeboat repo check'`);
+    if (!e || (type && e.type !== type)) throw new NotFoundError(`${type ?? 'blob'} ${hex} is not in the index: run ${mention('repoCheck')}`);
     const sealed = await this.backend.read(fileName('data', e.packId), e.offset, e.length);
     return this.decodeBlob(hex, sealed, e.uncompressedLength, true);
   }
@@ -235,7 +236,7 @@ export class Repository {
       return s;
     }
     const ids = (await this.backend.list('snapshots')).map((f) => f.id).filter((id) => id.startsWith(ref));
-    if (ids.length === 0 || !/^[0-9a-f]+$/.test(ref)) throw new NotFoundError(`no snapshot ${ref}: see 'lifeboat snapshots'`);
+    if (ids.length === 0 || !/^[0-9a-f]+$/.test(ref)) throw new NotFoundError(`no snapshot ${ref}: see ${mention('snapshots')}`);
     if (ids.length > 1) throw new NotFoundError(`snapshot prefix ${ref} is ambiguous (${ids.length} snapshots): give more digits`);
     return { ...(await this.loadJson<Snapshot>('snapshots', ids[0]!)), id: ids[0]! };
   }

@@ -1,5 +1,5 @@
 import type { JobContext } from '../jobs/runner.ts';
-import { errorLine } from '../sources/walk.ts';
+import { errorLine } from '../errors.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { SnapshotInfo } from '../repository/snapshot.ts';
 import type { ItemResult, RestoreOptions, RestorePlan, RestoreTarget } from './types.ts';

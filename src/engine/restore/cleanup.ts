@@ -8,6 +8,7 @@ import { cleanKind, kindSkipReason, type CleanupContext } from '../kinds/index.t
 import { deleteKeys } from '../kinds/rule.ts';
 import { mapImages, mapNamespace } from './mappings.ts';
 import { RESTORED_FROM_LABEL, type ObjectRef } from './types.ts';
+import { mention } from '../mentions.ts';
 
 export type { CleanupContext } from '../kinds/index.ts';
 
@@ -48,7 +49,7 @@ export function cleanObject(ref: ObjectRef, source: KubeObject, ctx: CleanupCont
   if (ref.namespaced && m.namespace) {
     const to = mapNamespace(ctx.mappings, m.namespace);
     if (to !== m.namespace) {
-      changes.push(`namespace ${m.namespace} -> ${to} (--namespace-map)`);
+      changes.push(`namespace ${m.namespace} -> ${to} (${mention('namespaceMap')})`);
       m.namespace = to;
     }
   }

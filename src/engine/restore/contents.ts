@@ -6,6 +6,7 @@ import type { SnapshotInfo } from '../repository/snapshot.ts';
 import { restoreNameOf, restoreSources, sourceModules } from '../sources/registry.ts';
 import { readSnapshotObjects } from './snapshot-objects.ts';
 import type { RestoreSource } from './types.ts';
+import { parseObjectId } from '../sources/kubernetes/ids.ts';
 
 export interface SnapshotContents {
   /** Items per restorable source the snapshot holds, in plan order (the registry's). */
@@ -18,14 +19,6 @@ export interface SnapshotContents {
   clusterScoped: number;
 }
 
-
-/** `kubernetes:apps/v1/deployments/shop/api` -> resource and namespace (undefined when cluster-scoped). */
-function objectOf(id: string): { resource: string; namespace?: string } | undefined {
-  const parts = id.slice('kubernetes:'.length).split('/');
-  if (parts.length < 5) return undefined;
-  const [, , resource, ns] = parts as [string, string, string, string];
-  return { resource, namespace: ns === '_cluster' ? undefined : ns };
-}
 
 export async function snapshotContents(repo: Repository, snap: SnapshotInfo, signal?: AbortSignal): Promise<SnapshotContents> {
   const counts = new Map<RestoreSource, number>();
@@ -54,7 +47,7 @@ export async function snapshotContents(repo: Repository, snap: SnapshotInfo, sig
   const kinds: Record<string, number> = {};
   let clusterScoped = 0;
   for (const id of ids) {
-    const o = objectOf(id);
+    const o = parseObjectId(id);
     if (!o) continue;
     kinds[o.resource] = (kinds[o.resource] ?? 0) + 1;
     if (o.namespace) namespaces[o.namespace] = (namespaces[o.namespace] ?? 0) + 1;

@@ -8,6 +8,7 @@ import { carryOver as carryOverKind, immutableChanges as immutableOfKind } from 
 import { cleanObject, type CleanupContext } from './cleanup.ts';
 import { diffObjects } from './diff.ts';
 import { RESTORED_FROM_LABEL, type ExistingPolicy, type ObjectRef, type ObjectVerb } from './types.ts';
+import { mention } from '../mentions.ts';
 
 /** Immutable fields an update from `live` to `desired` would change, as dotted paths. */
 export const immutableChanges = (ref: ObjectRef, live: KubeObject, desired: KubeObject): string[] => immutableOfKind(resourceName(ref), live, desired);
@@ -34,8 +35,8 @@ export function decideExisting(ref: ObjectRef, live: KubeObject, desired: KubeOb
   for (const o of [liveClean, desiredCmp]) delete o.metadata.labels?.[RESTORED_FROM_LABEL];
   const diff = diffObjects(liveClean, desiredCmp);
   if (!diff) return { verb: 'skip', reason: 'exists and is the same as in the snapshot', warnings: [] };
-  if (policy === 'skip') return { verb: 'skip', reason: 'exists and differs: kept as it is (--existing-resource-policy skip)', warnings: [], diff };
-  if (policy === 'recreate') return { verb: 'recreate', reason: 'exists and differs: deleted and created again (--existing-resource-policy recreate)', warnings: [], diff };
+  if (policy === 'skip') return { verb: 'skip', reason: `exists and differs: kept as it is (${mention('existingPolicy', 'skip')})`, warnings: [], diff };
+  if (policy === 'recreate') return { verb: 'recreate', reason: `exists and differs: deleted and created again (${mention('existingPolicy', 'recreate')})`, warnings: [], diff };
   const immutable = immutableChanges(ref, live, desired);
   if (immutable.length) {
     return {
@@ -45,5 +46,5 @@ export function decideExisting(ref: ObjectRef, live: KubeObject, desired: KubeOb
       diff,
     };
   }
-  return { verb: 'update', reason: 'exists and differs: replaced by the snapshot version (--existing-resource-policy update)', warnings: [], diff };
+  return { verb: 'update', reason: `exists and differs: replaced by the snapshot version (${mention('existingPolicy', 'update')})`, warnings: [], diff };
 }

@@ -1,5 +1,6 @@
 // The mappings a restore applies: namespaces (clone `shop` as `shop-staging`), storage classes
 // (another cluster's), and image registries (a mirror). Each rewrite is noted in words.
+import { mention } from '../mentions.ts';
 
 export interface Mappings {
   namespaces: Record<string, string>;
@@ -61,7 +62,7 @@ export function mapImages(m: Mappings, kind: string | undefined, obj: Record<str
       if (!c.image) continue;
       const mapped = mapImage(m, c.image);
       if (mapped !== c.image) {
-        changes.push(`image of container ${c.name}: ${c.image} -> ${mapped} (--registry-map)`);
+        changes.push(`image of container ${c.name}: ${c.image} -> ${mapped} (${mention('registryMap')})`);
         c.image = mapped;
       }
     }

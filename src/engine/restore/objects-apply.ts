@@ -3,7 +3,7 @@
 import type { JobContext } from '../jobs/runner.ts';
 import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { collectionPath } from '../kube/discovery.ts';
-import { errorLine } from '../sources/walk.ts';
+import { errorLine } from '../errors.ts';
 import { resourceNameOf } from './cleanup.ts';
 import { carryOver } from './existing.ts';
 import { getLive, objectPath } from './objects-plan.ts';

@@ -9,6 +9,7 @@ import { readSnapshotObjects, type SnapshotObject } from './snapshot-objects.ts'
 import { InvalidRequestError } from '../errors.ts';
 import { defaultRestoreSources, restoreModules } from '../sources/registry.ts';
 import type { ObjectAction, PlanAction, RestoreOptions, RestorePlan, RestoreScope, RestoreSource, RestoreTarget } from './types.ts';
+import { mention } from '../mentions.ts';
 
 export interface PlanRestoreInput {
   repo: Repository;
@@ -81,7 +82,7 @@ export async function planRestore(input: PlanRestoreInput): Promise<RestorePlan>
     signal: input.signal,
   };
   for (const m of Object.keys(mappings.namespaces)) {
-    if (scope.namespaces?.length && !scope.namespaces.includes(m)) warnings.push(`--namespace-map names ${m}, which is not among the namespaces restored`);
+    if (scope.namespaces?.length && !scope.namespaces.includes(m)) warnings.push(`${mention('namespaceMap')} names ${m}, which is not among the namespaces restored`);
   }
   const actions: PlanAction[] = [];
   for (const m of planners) actions.push(...(await m.restore.plan(ctx)));

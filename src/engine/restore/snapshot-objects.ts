@@ -10,6 +10,7 @@ import type { SnapshotInfo } from '../repository/snapshot.ts';
 import { SNAPSHOT_PATHS } from '../sources/sink.ts';
 import { NotFoundError } from '../repository/errors.ts';
 import type { ObjectRef } from './types.ts';
+import { objectIdOfPath } from '../sources/kubernetes/ids.ts';
 
 export interface SnapshotObject {
   /** `kubernetes:apps/v1/deployments/shop/api`, as the manifest names it. */
@@ -47,7 +48,7 @@ export async function readSnapshotObjects(repo: Repository, snap: SnapshotInfo, 
     const object = yaml.load((await readWhole(repo, f.node)).toString('utf8')) as KubeObject;
     const namespaced = nsDir !== '_cluster';
     const ref: ObjectRef = { group, version: version!, apiVersion: group ? `${group}/${version}` : version!, resource: resource!, kind: object.kind ?? '', namespaced };
-    out[i] = { id: `kubernetes:${f.path.slice(SNAPSHOT_PATHS.kubernetes.length + 1, -'.yaml'.length)}`, path: f.path, ref, object };
+    out[i] = { id: objectIdOfPath(f.path), path: f.path, ref, object };
   });
   return out;
 }

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { idleDeadline } from '../deadline.ts';
-import { errorLine } from './walk.ts';
+import { errorLine } from '../errors.ts';
 
 /** The last non-empty line of a program's stderr, for a one-line failure. */
 export function lastLine(text: string): string {

@@ -62,9 +62,3 @@ export async function addTreeWithProgress(
   report({ bytes: 0, items: 0 });
   return got;
 }
-
-/** The first line of an error's message, for warnings and job failures. */
-export function errorLine(e: unknown): string {
-  const err = e as { message?: string; details?: string };
-  return String(err?.details || err?.message || e).split('\n')[0]!;
-}

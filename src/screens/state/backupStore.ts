@@ -1,24 +1,12 @@
-import type { Counts, JobEvent, JobStatus } from '../../engine/jobs/events.ts';
-import { etaSeconds, RateMeter } from '../../engine/jobs/rate.ts';
+import type { JobEvent } from '../../engine/jobs/events.ts';
+import { JobProgressTracker, type JobProgress } from '../../engine/jobs/progress.ts';
 import type { BackupRun, BackupSummary } from '../services.ts';
 
 // The backup's live state, outside React: JobEvents mutate a draft and subscribers hear of it at
 // most once per `coalesceMs`, so a flood of progress events costs a few frames, not one each.
-// Rate and ETA are computed here (EWMA), never in render. Read it with useSyncExternalStore.
+// Rate and ETA are computed by the engine's JobProgressTracker (EWMA), never in render. Read it with useSyncExternalStore.
 
-export interface JobView {
-  id: string;
-  title: string;
-  status: JobStatus;
-  phase: string;
-  counts: Counts;
-  bytesPerSecond: number;
-  itemsPerSecond: number;
-  /** Seconds left; undefined while no total or no rate is known. */
-  eta?: number;
-  error?: string;
-  retries: number;
-}
+export type JobView = JobProgress;
 
 export interface LogEntry {
   job: string;
@@ -44,8 +32,7 @@ const IDLE: BackupState = { phase: 'idle', jobs: [], log: [], dropped: 0 };
 
 export class BackupStore {
   private state: BackupState = IDLE;
-  private jobs = new Map<string, JobView>();
-  private meters = new Map<string, { bytes: RateMeter; items: RateMeter }>();
+  private jobs = new JobProgressTracker();
   private log: LogEntry[] = [];
   private dropped = 0;
   private listeners = new Set<() => void>();
@@ -70,7 +57,6 @@ export class BackupStore {
   start(run: BackupRun): void {
     this.off?.();
     this.jobs.clear();
-    this.meters.clear();
     this.log = [];
     this.dropped = 0;
     this.run = run;
@@ -91,23 +77,10 @@ export class BackupStore {
   }
 
   apply(e: JobEvent): void {
-    const prev = this.jobs.get(e.job);
-    if (e.type === 'start') {
-      this.meters.set(e.job, { bytes: new RateMeter(), items: new RateMeter() });
-      this.jobs.set(e.job, { id: e.job, title: e.title, status: 'running', phase: 'starting', counts: { bytesDone: 0, itemsDone: 0 }, bytesPerSecond: 0, itemsPerSecond: 0, retries: 0 });
-    } else if (e.type === 'progress' && prev) {
-      const m = this.meters.get(e.job)!;
-      const counts: Counts = { bytesDone: e.bytesDone, bytesTotal: e.bytesTotal, itemsDone: e.itemsDone, itemsTotal: e.itemsTotal };
-      const bytesPerSecond = m.bytes.sample(e.at, e.bytesDone);
-      const itemsPerSecond = m.items.sample(e.at, e.itemsDone);
-      this.jobs.set(e.job, { ...prev, phase: e.phase, counts, bytesPerSecond, itemsPerSecond, eta: etaSeconds(counts, bytesPerSecond, itemsPerSecond) });
-    } else if (e.type === 'warning' || e.type === 'retry') {
+    this.jobs.apply(e);
+    if (e.type === 'warning' || e.type === 'retry') {
       const message = e.type === 'warning' ? e.message : `retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s: ${e.reason}`;
       this.pushLog({ job: e.job, level: e.type, message, at: e.at });
-      if (e.type === 'retry' && prev) this.jobs.set(e.job, { ...prev, retries: prev.retries + 1 });
-    } else if (e.type === 'end') {
-      const base = prev ?? { id: e.job, title: e.job, phase: '', bytesPerSecond: 0, itemsPerSecond: 0, retries: 0 };
-      this.jobs.set(e.job, { ...base, status: e.status, error: e.error, counts: e.counts, eta: undefined, phase: e.status });
     }
     this.schedule();
   }
@@ -137,7 +110,7 @@ export class BackupStore {
   flush(patch: Partial<BackupState> = {}): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.state = { ...this.state, jobs: [...this.jobs.values()], log: [...this.log], dropped: this.dropped, ...patch };
+    this.state = { ...this.state, jobs: this.jobs.all(), log: [...this.log], dropped: this.dropped, ...patch };
     for (const l of this.listeners) l();
   }
 }

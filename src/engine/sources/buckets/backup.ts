@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { JobContext } from '../../jobs/runner.ts';
 import type { SnapshotSink } from '../sink.ts';
 import type { BackupSource, SourceResult } from '../types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { bucketClient, bucketWhere, s3ErrorLine, s3Sdk, type BucketConfig } from './config.ts';
 
 export const BUCKETS_PATH = '/buckets';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Shape } from '../../config/schema.ts';
 import { requestDeadlineMs } from '../../deadline.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 
 export interface BucketConfig {
   /** The bucket's name in lifeboat (snapshot folder, item id); often the bucket's own name. */

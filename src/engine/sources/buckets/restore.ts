@@ -11,7 +11,7 @@ import { applyEach } from '../../restore/apply-context.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
 import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { BUCKETS_PATH, bucketDataPath, bucketIndexPath, bucketItemId, type BucketIndex } from './backup.ts';
 import { bucketClient, bucketWhere, s3ErrorLine, s3Sdk, type BucketConfig } from './config.ts';
 

@@ -14,7 +14,7 @@ import type { JobContext } from '../../jobs/runner.ts';
 import type { SnapshotSink } from '../sink.ts';
 import { SNAPSHOT_PATHS } from '../sink.ts';
 import type { BackupSource, CapturedItem, SourceResult } from '../types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { databaseId } from '../item-ids.ts';
 
 export interface PostgresSourceOptions {

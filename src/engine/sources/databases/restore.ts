@@ -8,11 +8,12 @@ import { NotFoundError } from '../../repository/errors.ts';
 import { findPath, listPath, readFile } from '../../repository/reader.ts';
 import { SNAPSHOT_PATHS } from '../sink.ts';
 import { clientEnv, runPsql } from './postgres.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { applyEach, type ApplyContext } from '../../restore/apply-context.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
 import type { ApplyResult, DatabaseAction, ItemResult } from '../../restore/types.ts';
 import { databaseId } from '../item-ids.ts';
+import { mention } from '../../mentions.ts';
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -61,7 +62,7 @@ export async function planDatabases(ctx: SourcePlanContext): Promise<DatabaseAct
       }
       if (st === 'missing') out.push({ ...base, database: db, verb: 'create', reason: 'the database does not exist: created, then restored with pg_restore' });
       else if (st === 'empty') out.push({ ...base, database: db, verb: 'restore', reason: 'the database exists and is empty: restored with pg_restore' });
-      else if (policy === 'skip') out.push({ ...base, database: db, verb: 'skip', reason: `the database holds ${st} tables: kept as it is (--existing-resource-policy skip)` });
+      else if (policy === 'skip') out.push({ ...base, database: db, verb: 'skip', reason: `the database holds ${st} tables: kept as it is (${mention('existingPolicy', 'skip')})` });
       else if (policy === 'update') out.push({ ...base, database: db, verb: 'update', reason: `the database holds ${st} tables: pg_restore --clean --if-exists replaces the dump's objects` });
       else out.push({ ...base, database: db, verb: 'recreate', reason: `the database holds ${st} tables: dropped, created again, and restored` });
     }

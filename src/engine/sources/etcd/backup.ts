@@ -9,7 +9,7 @@ import type { SnapshotSink } from '../sink.ts';
 import { SNAPSHOT_PATHS } from '../sink.ts';
 import type { BackupSource, SourceResult } from '../types.ts';
 import { DeadlineError, idleDeadline, requestDeadlineMs } from '../../deadline.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { BoltStatusReader, type BoltStatus } from './bolt.ts';
 import { ETCD_ITEM_ID } from '../item-ids.ts';
 

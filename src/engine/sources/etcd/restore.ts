@@ -16,12 +16,13 @@ import { Containment } from '../../repository/contain.ts';
 import { NotFoundError } from '../../repository/errors.ts';
 import { findPath, readFile } from '../../repository/reader.ts';
 import { ETCD_SNAPSHOT_PATH, TrailingSha256 } from './backup.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { hasEntries, type ApplyContext } from '../../restore/apply-context.ts';
 import { waitFor } from '../../restore/objects-apply.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
 import type { ApplyResult, EtcdAction } from '../../restore/types.ts';
 import { ETCD_ITEM_ID } from '../item-ids.ts';
+import { mention } from '../../mentions.ts';
 
 export const DEFAULT_BUMP_REVISION = 10_000;
 
@@ -74,7 +75,7 @@ export async function planEtcd(ctx: SourcePlanContext): Promise<EtcdAction[]> {
     bumpRevision: ctx.options.etcdBumpRevision ?? DEFAULT_BUMP_REVISION,
     warnings: [] as string[],
   };
-  if (!base.dataDir) return [{ ...base, verb: 'skip', reason: 'no new data directory: give --etcd-data-dir DIR', steps: [] }];
+  if (!base.dataDir) return [{ ...base, verb: 'skip', reason: `no new data directory: give ${mention('etcdDataDir', 'DIR')}`, steps: [] }];
   if (hasEntries(base.dataDir, fs)) return [{ ...base, verb: 'skip', reason: `${base.dataDir} is not empty: restore into a new folder`, steps: [] }];
   const tool = which('etcdutl') ? 'etcdutl snapshot restore --bump-revision --mark-compacted' : 'etcdctl snapshot restore (3.4: the revision is moved on by writes and compacted after)';
   const bump = base.bumpRevision ? `, revision moved on by ${base.bumpRevision}` : '';

@@ -9,7 +9,7 @@ import { SNAPSHOT_PATHS } from '../sink.ts';
 import { inspectEngineImage } from './engine.ts';
 import { listLayoutImages, loadImagesFromLayout, type LayoutImage, type LayoutReader } from './load.ts';
 import { canonicalName, familiarName, parseReference, registryHost } from './reference.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import type { ApplyContext } from '../../restore/apply-context.ts';
 import { mapImage } from '../../restore/mappings.ts';
 import { imagesOfObjects } from '../../restore/objects-plan.ts';
@@ -19,6 +19,7 @@ import type { ApplyResult, ImageAction, ItemResult, RestoreTarget } from '../../
 import type { Repository } from '../../repository/repository.ts';
 import type { SnapshotInfo } from '../../repository/snapshot.ts';
 import { imageId } from '../item-ids.ts';
+import { mention } from '../../mentions.ts';
 
 /** The snapshot's /images as a LayoutReader; undefined when the snapshot holds no images. */
 export async function snapshotLayout(repo: Repository, snap: SnapshotInfo, onBytes?: (n: number) => void): Promise<LayoutReader | undefined> {
@@ -75,8 +76,8 @@ export async function planImages(ctx: SourcePlanContext): Promise<ImageAction[]>
     const have = await inspectEngineImage(docker, img.refName.startsWith('sha256:') ? img.refName : familiarName(parseReference(img.refName))).catch(() => undefined);
     const loaded = have?.id === img.manifest.config.digest;
     if (loaded && !pushTo) out.push({ ...base, verb: 'skip', reason: 'the Docker engine has this very image already' });
-    else if (loaded) out.push({ ...base, verb: 'push', reason: `in the engine already; pushed to ${pushTo} (--registry-map)` });
-    else out.push({ ...base, verb: pushTo ? 'load+push' : 'load', reason: `docker load into the engine${have ? ' (replacing the tag, which names another image there)' : ''}${pushTo ? `, then pushed to ${pushTo} (--registry-map)` : ''}` });
+    else if (loaded) out.push({ ...base, verb: 'push', reason: `in the engine already; pushed to ${pushTo} (${mention('registryMap')})` });
+    else out.push({ ...base, verb: pushTo ? 'load+push' : 'load', reason: `docker load into the engine${have ? ' (replacing the tag, which names another image there)' : ''}${pushTo ? `, then pushed to ${pushTo} (${mention('registryMap')})` : ''}` });
   }
   return out;
 }

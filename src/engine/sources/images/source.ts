@@ -7,7 +7,7 @@ import type { LifeboatConfig, RegistryConfig } from '../../config/schema.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { SNAPSHOT_PATHS, type SnapshotSink } from '../sink.ts';
 import type { BackupSource, CapturedItem, ItemFilter, SkippedItem, SourceResult } from '../types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { copyFromEngine, inspectEngineImage, type CopiedImage, type CopyProgress, type EngineImage } from './engine.ts';
 import { ANNOTATIONS, LayoutWriter, blobPath } from './layout.ts';
 import { canonicalName, parseReference, type ImageReference } from './reference.ts';

@@ -4,6 +4,8 @@ import type { ObjectAction } from '../../restore/types.ts';
 import { SNAPSHOT_PATHS } from '../sink.ts';
 import type { SourceModule } from '../source.ts';
 import { classifyKubernetes } from './inventory.ts';
+import { mention } from '../../mentions.ts';
+import { collectionOfId } from './ids.ts';
 
 declare module '../types.ts' {
   interface SourceNames {
@@ -23,7 +25,7 @@ export const kubernetesSourceModule: SourceModule = {
   config: {
     // cluster: is read by the environment (the kubeconfig); what the source itself reads of it:
     shape: {},
-    notConfigured: 'no cluster: pass --kubeconfig or name cluster.kubeconfig in lifeboat.yaml',
+    notConfigured: `no cluster: pass ${mention('kubeconfig')} or name cluster.kubeconfig in lifeboat.yaml`,
   },
   async backup({ kube, namespaces, filters, config, only, items }) {
     if (!kube) return undefined;
@@ -38,7 +40,7 @@ export const kubernetesSourceModule: SourceModule = {
       includeGenerated: filters.includeGenerated,
       allVersions: filters.allVersions,
       only,
-      onlyCollections: items && new Set([...items].filter((id) => id.startsWith('kubernetes:')).map((id) => id.slice('kubernetes:'.length).split('/').slice(0, 3).join('/'))),
+      onlyCollections: items && new Set([...items].map(collectionOfId).filter((c): c is string => c !== undefined)),
     });
   },
   inventory: ({ cluster }) => (cluster ? classifyKubernetes(cluster.objects) : []),

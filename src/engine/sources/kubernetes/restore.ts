@@ -6,6 +6,7 @@ import type { SourcePlanContext } from '../../restore/plan.ts';
 import { kindMatches, type SnapshotObject } from '../../restore/snapshot-objects.ts';
 import { didYouMean, InvalidRequestError } from '../../errors.ts';
 import type { ObjectAction, RestoreScope } from '../../restore/types.ts';
+import { mention } from '../../mentions.ts';
 
 /** Kinds and namespaces the scope names must be in the snapshot: a typo would plan nothing, and say nothing. */
 function checkScope(scope: RestoreScope, objects: SnapshotObject[], short: string): void {
@@ -32,7 +33,7 @@ export async function planObjectActions(ctx: SourcePlanContext): Promise<ObjectA
     signal: ctx.signal,
     warnings,
   });
-  if (actions.length && !ctx.target.kube) warnings.push('objects: no target cluster: name one with --kubeconfig/--target-context, or leave objects out with --only');
+  if (actions.length && !ctx.target.kube) warnings.push(`objects: no target cluster: name one with ${mention('kubeconfig')}/${mention('targetContext')}, or leave objects out with ${mention('restoreSources')}`);
   const written = new Set(actions.filter((a) => a.verb !== 'skip').map((a) => a.id));
   warnings.push(...cloneWarnings(ctx.snapshotObjects, mappings, written));
   // The other planners read what the objects restore (volumes: the claims it brings back).

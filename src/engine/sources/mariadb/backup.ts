@@ -8,7 +8,7 @@ import type { JobContext } from '../../jobs/runner.ts';
 import { childStream } from '../child-stream.ts';
 import type { SnapshotSink } from '../sink.ts';
 import type { BackupSource, CapturedItem, SourceResult } from '../types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { mariadbConnection, mariadbLiteral, mariadbWhere, runMariadb, SYSTEM_DATABASES, type MariadbConfig, type MariadbConnection } from './config.ts';
 
 export const MARIADB_PATH = '/mariadb';

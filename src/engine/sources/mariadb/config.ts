@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { DeadlineError, requestDeadlineMs } from '../../deadline.ts';
 import { lastLine } from '../child-stream.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import type { Shape } from '../../config/schema.ts';
 
 export interface MariadbConfig {

@@ -10,7 +10,7 @@ import { feedChild } from '../../restore/feed-child.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
 import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { MARIADB_PATH, mariadbItemId } from './backup.ts';
 import { mariadbConnection, mariadbIdent, mariadbLiteral, mariadbWhere, runMariadb, type MariadbConfig } from './config.ts';
 

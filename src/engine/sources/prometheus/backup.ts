@@ -14,7 +14,8 @@ import type { JobContext } from '../../jobs/runner.ts';
 import type { SnapshotSink } from '../sink.ts';
 import { SNAPSHOT_PATHS } from '../sink.ts';
 import type { BackupSource, CapturedItem, SkippedItem, SourceResult } from '../types.ts';
-import { addTreeWithProgress, errorLine, measureTree, type TreeTally } from '../walk.ts';
+import { addTreeWithProgress, measureTree, type TreeTally } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { prometheusItemId } from '../item-ids.ts';
 
 export interface PrometheusServer extends PrometheusConfig {

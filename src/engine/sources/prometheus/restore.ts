@@ -17,6 +17,7 @@ import { applyEach, type ApplyContext } from '../../restore/apply-context.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
 import { readWhole } from '../../restore/snapshot-objects.ts';
 import type { ApplyResult, ItemResult, PrometheusAction } from '../../restore/types.ts';
+import { mention } from '../../mentions.ts';
 
 export async function planPrometheus(ctx: SourcePlanContext): Promise<PrometheusAction[]> {
   let servers: string[];
@@ -71,20 +72,20 @@ export async function planPrometheus(ctx: SourcePlanContext): Promise<Prometheus
       // The server's own paths, as the server says; never where the snapshot alone says.
       const said = await serverPaths(server, ctx.signal);
       if (hasConfig && said.configFile) action.files.push({ from: `${base}/prometheus.yml`, to: said.configFile });
-      else if (hasConfig) action.warnings.push(`Prometheus ${name}: ${server.url} did not say where its configuration file is: prometheus.yml is not written (give --prometheus-target DIR)`);
+      else if (hasConfig) action.warnings.push(`Prometheus ${name}: ${server.url} did not say where its configuration file is: prometheus.yml is not written (give ${mention('prometheusTarget', 'DIR')})`);
       for (const r of rules) {
         const to = `/${r.join('/')}`;
         if (isServerRuleFile(said, to)) action.files.push({ from: `${base}/rules/${r.join('/')}`, to });
-        else action.warnings.push(`Prometheus ${name}: rule file ${to} is not one ${server.url} loads (its rule_files, its rules, prometheus[].ruleFiles): not written (give --prometheus-target DIR to get it)`);
+        else action.warnings.push(`Prometheus ${name}: rule file ${to} is not one ${server.url} loads (its rule_files, its rules, prometheus[].ruleFiles): not written (give ${mention('prometheusTarget', 'DIR')} to get it)`);
       }
-      if (hasTsdb) action.warnings.push(`Prometheus ${name}: its TSDB snapshot is restored only into a folder (--prometheus-target DIR): copy it into storage.tsdb.path with Prometheus stopped`);
+      if (hasTsdb) action.warnings.push(`Prometheus ${name}: its TSDB snapshot is restored only into a folder (${mention('prometheusTarget', 'DIR')}): copy it into storage.tsdb.path with Prometheus stopped`);
     }
     if (ctx.options.prometheusReload && server && !dir) action.reload = server.url;
     if (!action.files.length) {
-      out.push({ ...action, verb: 'skip', reason: server || dir ? 'nothing to write' : `no Prometheus named ${name} is configured here: give --prometheus-target DIR to get its files` });
+      out.push({ ...action, verb: 'skip', reason: server || dir ? 'nothing to write' : `no Prometheus named ${name} is configured here: give ${mention('prometheusTarget', 'DIR')} to get its files` });
       continue;
     }
-    action.reason = `${action.files.length} files${dir ? ` under ${path.join(dir, name)}` : ' to the paths the server names'}; files already there are ${ctx.options.existingPolicy && ctx.options.existingPolicy !== 'skip' ? 'overwritten' : 'kept when they differ (--existing-resource-policy skip)'}${action.reload ? `; then ${action.reload}/-/reload` : ''}`;
+    action.reason = `${action.files.length} files${dir ? ` under ${path.join(dir, name)}` : ' to the paths the server names'}; files already there are ${ctx.options.existingPolicy && ctx.options.existingPolicy !== 'skip' ? 'overwritten' : `kept when they differ (${mention('existingPolicy', 'skip')})`}${action.reload ? `; then ${action.reload}/-/reload` : ''}`;
     out.push(action);
   }
   return out;
@@ -158,7 +159,7 @@ export async function applyPrometheus(job: JobContext, ctx: ApplyContext, action
       if (!res.ok) throw new Error(`${a.reload}/-/reload answered HTTP ${res.status}: ${(await res.text()).trim().slice(0, 200)} (start Prometheus with --web.enable-lifecycle)`);
       reloaded = ', reloaded';
     }
-    const keptText = kept.length ? `; kept ${kept.length} that differ (--existing-resource-policy skip): ${kept.join(', ')}` : '';
+    const keptText = kept.length ? `; kept ${kept.length} that differ (${mention('existingPolicy', 'skip')}): ${kept.join(', ')}` : '';
     return { ...item, outcome: written ? 'restored' : 'skipped', reason: `${written} of ${a.files.length} files written${reloaded}${keptText}` };
   });
   return { items };

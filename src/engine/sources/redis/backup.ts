@@ -5,7 +5,7 @@ import type { JobContext } from '../../jobs/runner.ts';
 import { childStream } from '../child-stream.ts';
 import type { SnapshotSink } from '../sink.ts';
 import type { BackupSource, SourceResult } from '../types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { redisCli, redisClient, redisWhere, type RedisConfig } from './config.ts';
 import { keyspace } from './resp.ts';
 

@@ -3,7 +3,7 @@
 // lifeboat's own client in AUTH.
 import fs from 'node:fs';
 import type { Shape } from '../../config/schema.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { respConnect, type RespClient } from './resp.ts';
 
 export interface RedisConfig {

@@ -14,7 +14,7 @@ import { applyEach } from '../../restore/apply-context.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
 import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 import { REDIS_PATH, redisItemId } from './backup.ts';
 import { redisClient, redisPassword, redisWhere, type RedisConfig } from './config.ts';
 import { keyspace, respConnect, type RespClient } from './resp.ts';

@@ -5,7 +5,7 @@
 import type { JobContext } from '../../jobs/runner.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { describeHook, hookLine, hookOf, HookSpecError, podsMountingClaim, runHook, type HookPhase, type HookSpec } from '../../kube/pod-hooks.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 
 export interface AroundCopy<T> {
   value?: T;

@@ -7,6 +7,7 @@ import type { SourceModule } from '../source.ts';
 import type { PersistentVolume } from './backup.ts';
 import { classifyVolumes, observeVolumes } from './inventory.ts';
 import type { PlannedRestoreHook } from './restore-hooks.ts';
+import { errorLine } from '../../errors.ts';
 
 declare module '../types.ts' {
   interface SourceNames {
@@ -41,7 +42,7 @@ export const volumesSourceModule: SourceModule = {
         pvs = namespaces?.length ? all.filter((pv) => namespaces.includes(pv.spec?.claimRef?.namespace ?? '')) : all;
         if (only) pvs = pvs.filter((pv) => only(persistentVolumeId(pv.metadata.name)));
       } catch (e) {
-        pvsUnknown = (e as Error).message.split('\n')[0];
+        pvsUnknown = errorLine(e);
       }
     }
     if (!docker && !pvs.length && !pvsUnknown) return undefined;

@@ -7,7 +7,7 @@ import type { KubeClient, KubeObject } from '../../kube/client.ts';
 import { describeHook, hookLine, hookOf, HookSpecError, podsMountingClaim, runHook, type HookSpec } from '../../kube/pod-hooks.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
 import type { ItemResult, VolumeAction } from '../../restore/types.ts';
-import { errorLine } from '../walk.ts';
+import { errorLine } from '../../errors.ts';
 
 interface Template {
   metadata?: { annotations?: Record<string, string> };

@@ -23,6 +23,7 @@ import { getLive } from '../../restore/objects-plan.ts';
 import type { SourcePlanContext } from '../../restore/plan.ts';
 import type { ApplyResult, ItemResult, ObjectRef, VolumeAction, VolumeTarget } from '../../restore/types.ts';
 import { dockerVolumeId, persistentVolumeId } from '../item-ids.ts';
+import { mention } from '../../mentions.ts';
 
 const PV_REF: ObjectRef = { group: '', version: 'v1', apiVersion: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false };
 const PVC_REF: ObjectRef = { group: '', version: 'v1', apiVersion: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true };
@@ -81,10 +82,10 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
     const base = { source: 'volumes' as const, id, title: `Docker volume ${name}`, from, warnings: [], ...sized(id) };
     if (ctx.options.volumeTarget) {
       const target = intoTarget('docker', name);
-      out.push({ ...base, verb: 'restore', target, reason: `into ${target.dir} (--volume-target); ${policyWords}` });
+      out.push({ ...base, verb: 'restore', target, reason: `into ${target.dir} (${mention('volumeTarget')}); ${policyWords}` });
     } else if (ctx.target.docker) {
       out.push({ ...base, verb: 'restore', target: { type: 'docker', volume: name }, reason: `into the Docker volume ${name} (created if missing); ${policyWords}` });
-    } else out.push({ ...base, verb: 'skip', reason: 'no Docker engine to restore it into: configure docker.host, or give --volume-target DIR' });
+    } else out.push({ ...base, verb: 'skip', reason: `no Docker engine to restore it into: configure docker.host, or give ${mention('volumeTarget', 'DIR')}` });
   }
 
   const pvObjects = new Map(ctx.snapshotObjects.filter((o) => resourceNameOf(o.ref) === 'persistentvolumes').map((o) => [o.object.metadata.name, o.object]));
@@ -108,11 +109,11 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
     const base = { source: 'volumes' as const, id, title: `volume ${pvName}${claimText ? ` (claim ${claimText})` : ''}`, from, warnings: [], ...sized(id) };
     if (ctx.options.volumeTarget) {
       const target = intoTarget('pv', pvName);
-      out.push({ ...base, verb: 'restore', target, reason: `into ${target.dir} (--volume-target); ${policyWords}` });
+      out.push({ ...base, verb: 'restore', target, reason: `into ${target.dir} (${mention('volumeTarget')}); ${policyWords}` });
       continue;
     }
     if (!ctx.target.kube) {
-      out.push({ ...base, verb: 'skip', reason: 'no target cluster to find its volume in: name one, or give --volume-target DIR' });
+      out.push({ ...base, verb: 'skip', reason: `no target cluster to find its volume in: name one, or give ${mention('volumeTarget', 'DIR')}` });
       continue;
     }
     const pvAction = pvActions.get(pvName);
@@ -126,7 +127,7 @@ export async function planVolumes(ctx: SourcePlanContext): Promise<VolumeAction[
         target: { type: 'claim', namespace: ns, name: claimName },
         reason: `into the volume the cluster binds to claim ${ns}/${claimName} (waited for); ${policyWords}`,
       });
-    } else out.push({ ...base, verb: 'skip', reason: 'neither its PersistentVolume nor a claim is restored: give --volume-target DIR to get its files' });
+    } else out.push({ ...base, verb: 'skip', reason: `neither its PersistentVolume nor a claim is restored: give ${mention('volumeTarget', 'DIR')} to get its files` });
   }
   return out;
 }
@@ -179,7 +180,7 @@ export async function applyVolumes(job: JobContext, ctx: ApplyContext, actions: 
     job.progress({ phase: `finding ${describeVolumeTarget(a.target)}` });
     const dir = await resolveDir(job, ctx, a.target);
     if (hasEntries(dir, fs)) {
-      if (policy === 'skip') return { ...item, outcome: 'skipped', reason: `${dir} already holds data (--existing-resource-policy skip)` };
+      if (policy === 'skip') return { ...item, outcome: 'skipped', reason: `${dir} already holds data (${mention('existingPolicy', 'skip')})` };
       if (policy === 'recreate') for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
     }
     job.progress({ phase: `restoring ${a.title}` });
