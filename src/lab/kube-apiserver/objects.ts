@@ -542,7 +542,16 @@ export class ObjectApi {
     }
     const policy = opts.propagationPolicy ?? 'Background';
     const uid = cur.object.metadata.uid;
-    if (this.cache && uid && policy !== 'Background') {
+    if (this.cache && uid && policy !== 'Background' && this.cache.dependentsOf(uid).length > 0) {
+      // Marked as being deleted first (upstream's orphan and foregroundDeletion finalizers), so its
+      // controller makes no new dependents while these are orphaned or deleted.
+      const finalizer = policy === 'Orphan' ? 'orphan' : 'foregroundDeletion';
+      await this.mutate(info, namespace, name, (o) => {
+        o.metadata.deletionTimestamp ??= now();
+        o.metadata.deletionGracePeriodSeconds = 0;
+        o.metadata.finalizers = [...new Set([...(o.metadata.finalizers ?? []), finalizer])];
+        return o;
+      }, { deleting: true });
       for (const dep of this.cache.dependentsOf(uid)) {
         const depInfo = this.infoOf(dep.object);
         if (!depInfo) continue;
@@ -557,6 +566,12 @@ export class ObjectApi {
           await this.delete(depInfo, depNs, dep.object.metadata.name, { propagationPolicy: 'Foreground' }).catch(ignoreNotFound);
         }
       }
+      // Without its finalizer (and no other left), the object goes.
+      return this.mutate(info, namespace, name, (o) => {
+        o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f: string) => f !== finalizer);
+        if (!o.metadata.finalizers.length) delete o.metadata.finalizers;
+        return o;
+      }, { deleting: true });
     }
     for (const p of this.plugins) await p.beforeDelete?.(info, cur.object);
     const rev = await this.store.delete(key, cur.modRevision);
