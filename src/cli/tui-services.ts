@@ -3,6 +3,7 @@ import type { Manifest } from '../engine/backup/manifest.ts';
 import type { LifeboatConfig } from '../engine/config/schema.ts';
 import type { KubeClient } from '../engine/kube/client.ts';
 import type { KubeTarget } from '../engine/kube/kubeconfig.ts';
+import { scheduleServices } from './schedule-services.ts';
 import type { Repository } from '../engine/repository/repository.ts';
 import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
 import { SOURCE_KINDS, type SourceKind } from '../engine/sources/types.ts';
@@ -74,6 +75,7 @@ export async function engineServices(session: EngineSession): Promise<TuiService
   };
   const repository = session.repository;
   return {
+    schedules: env.kube ? scheduleServices(env.kube) : undefined,
     context: env.kube?.context,
     configFile: env.configFile,
     repository,
