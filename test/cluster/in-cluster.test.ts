@@ -199,8 +199,8 @@ describe('lifeboat schedule', () => {
       await app.waitFor('schedules[2] lifeboat-system', 60_000);
       const text = app.text();
       expect(text).toMatch(/SCHEDULE +CRON +LAST RUN +AGE +SIZE +NEXT RUN +WHY/);
-      expect(text).toMatch(/^> +nightly +0 2 \* \* \* +✔ complete +\d+[smhd] +[\d.]+ (KiB|MiB) +in \d+[smhd]/m);
-      expect(text).toMatch(/withdb +0 3 \* \* \* +! PARTIAL +\d+[smhd] .* FAILED databases: /);
+      expect(text).toMatch(/^> +nightly +0 2 \* \* \* +✔ complete +\d+[smhd] ago +[\d.]+ (KiB|MiB) +in \d+[smhd] /m);
+      expect(text).toMatch(/withdb +0 3 \* \* \* +! PARTIAL +\d+[smhd] ago +[\d.]+ (B|KiB|MiB) +in \d+[smhd] +FAILED databases: /);
       expect(text).toContain('r runs the schedule under the cursor now');
       app.press('r');
       await app.waitFor(/run lifeboat-nightly-manual-\S+ of nightly started/, 60_000);

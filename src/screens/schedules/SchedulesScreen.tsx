@@ -85,7 +85,7 @@ export function SchedulesScreen(p: SchedulesScreenProps) {
       )}
       {running.map((r) => (
         <Box key={r.job} flexDirection="column">
-          <Text wrap="truncate">{`${theme.glyph.pending} ${r.schedule}: ${r.job} running for ${r.startTime ? formatAge(now() - Date.parse(r.startTime)) : '?'}`}</Text>
+          <Text wrap="truncate">{`${theme.glyph.pending} ${r.schedule}: ${r.job} running for ${r.startTime ? formatAge(now() - Date.parse(r.startTime)).replace(/ ago$/, '') : '?'}`}</Text>
           {r.nodes.map((n) => (
             <Text key={n.node} wrap="truncate">{`    ${n.node.padEnd(16)} ${n.phase.padEnd(9)} ${formatBytes(n.bytesDone)}${n.bytesTotal ? ` of ${formatBytes(n.bytesTotal)}` : ''}`}</Text>
           ))}
@@ -110,7 +110,7 @@ function scheduleColumns(theme: Theme, now: () => number): Column<ScheduleRow>[]
     { title: 'last run', cell: (s) => statusCell(s, theme) },
     { title: 'age', cell: (s) => (s.lastRun?.completionTime ? formatAge(now() - Date.parse(s.lastRun.completionTime)) : '-') },
     { title: 'size', cell: (s) => formatBytes(s.lastRun?.bytes) },
-    { title: 'next run', cell: (s) => (s.suspended ? 'suspended' : s.nextRun ? `in ${formatAge(Date.parse(s.nextRun) - now())}` : '-') },
+    { title: 'next run', cell: (s) => (s.suspended ? 'suspended' : s.nextRun ? `in ${formatAge(Date.parse(s.nextRun) - now()).replace(/ ago$/, '')}` : '-') },
     { title: 'why', cell: (s) => (s.lastRun && s.lastRun.status !== 'complete' ? (s.lastRun.message ?? '') : ''), flex: true },
   ];
 }
