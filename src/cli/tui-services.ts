@@ -1,5 +1,6 @@
 import type { Manifest } from '../engine/backup/manifest.ts';
 import type { EngineSession } from '../engine/session.ts';
+import { scheduleServices } from './schedule-services.ts';
 import type { Repository } from '../engine/repository/repository.ts';
 import type { SnapshotInfo } from '../engine/repository/snapshot.ts';
 import { sourceModules } from '../engine/sources/registry.ts';
@@ -80,6 +81,7 @@ export async function engineServices(session: EngineSession, opts: { repository?
   };
   const { repository } = opts;
   return worded({
+    schedules: env.kube ? scheduleServices(env.kube) : undefined,
     context: env.kube?.context,
     configFile: env.configFile,
     repository,

@@ -10,6 +10,7 @@ const SECTIONS: { scope: Scope; title: string }[] = [
   { scope: 'backup', title: 'Backup' },
   { scope: 'backups', title: 'Backups' },
   { scope: 'restore', title: 'Restore wizard' },
+  { scope: 'schedules', title: 'Schedules' },
   { scope: 'text', title: 'Restore wizard, typing' },
   { scope: 'prompt', title: 'After : or /' },
   { scope: 'dialog', title: 'In a question' },

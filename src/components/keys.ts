@@ -4,12 +4,12 @@
 // of the screen in front, most specific first.
 
 export type Mode = 'normal' | 'command' | 'filter' | 'dialog' | 'text';
-export type Scope = 'global' | 'list' | 'inventory' | 'backup' | 'backups' | 'restore' | 'prompt' | 'text' | 'dialog';
+export type Scope = 'global' | 'list' | 'inventory' | 'backup' | 'backups' | 'restore' | 'schedules' | 'prompt' | 'text' | 'dialog';
 
 export type KeyCommand =
   | 'quit' | 'interrupt' | 'help' | 'back' | 'refresh' | 'commandMode' | 'filterMode' | 'backup'
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp' | 'halfDown' | 'halfUp' | 'open'
-  | 'mark' | 'toggleSkippable' | 'cancel' | 'confirm' | 'deny' | 'submit' | 'dismiss' | 'erase' | 'next' | 'restore';
+  | 'mark' | 'toggleSkippable' | 'cancel' | 'confirm' | 'deny' | 'submit' | 'dismiss' | 'erase' | 'next' | 'restore' | 'runNow';
 
 export interface KeyBinding {
   command: KeyCommand;
@@ -38,7 +38,7 @@ const TEXT: Mode[] = ['text'];
 
 export const KEY_BINDINGS: KeyBinding[] = [
   { command: 'help', keys: ['?'], description: 'show or hide this help', modes: N, scope: 'global', hint: 'help' },
-  { command: 'commandMode', keys: [':'], description: 'command: :inventory :backups :backup :restore :quit', modes: N, scope: 'global', hint: 'cmd' },
+  { command: 'commandMode', keys: [':'], description: 'command: :inventory :backups :backup :restore :schedules :quit', modes: N, scope: 'global', hint: 'cmd' },
   { command: 'filterMode', keys: ['/'], description: 'filter the list (enter applies, esc clears)', modes: N, scope: 'global', hint: 'filter' },
   { command: 'back', keys: ['escape'], description: 'go back; clear the filter', modes: N, scope: 'global' },
   { command: 'backup', keys: ['b'], description: 'back up everything, or the marked items (asks first)', modes: N, scope: 'global', hint: 'backup' },
@@ -58,6 +58,7 @@ export const KEY_BINDINGS: KeyBinding[] = [
   { command: 'cancel', keys: ['c'], description: 'cancel the running backup (asks first)', modes: N, scope: 'backup', hint: 'cancel', when: 'backupRunning' },
   { command: 'open', keys: ['enter'], description: "open the snapshot's manifest", modes: N, scope: 'backups', hint: 'manifest' },
   { command: 'restore', keys: ['r'], description: 'restore this snapshot (opens the wizard on it; nothing is written before you confirm)', modes: N, scope: 'backups', hint: 'restore' },
+  { command: 'runNow', keys: ['r'], description: 'run the schedule now (starts a Job in the cluster)', modes: N, scope: 'schedules', hint: 'run now' },
   { command: 'open', keys: ['enter'], description: 'choose the snapshot; open a tree row; edit a field; show an action', modes: N, scope: 'restore', hint: 'select' },
   { command: 'mark', keys: ['space'], description: 'mark or unmark what to restore (a source, namespace or kind)', modes: N, scope: 'restore', hint: 'mark' },
   { command: 'next', keys: ['n', 'tab'], description: 'next step: target, then the plan, then the confirmation', modes: N, scope: 'restore', hint: 'next' },
@@ -79,6 +80,7 @@ export const PROMPT_COMMANDS: { names: string[]; description: string; /** Named 
   { names: ['backups', 'snapshots'], description: 'the snapshots in the repository', hinted: true },
   { names: ['backup'], description: 'the backup screen: live progress and the summary', hinted: true },
   { names: ['sources'], description: 'what lifeboat is connected to' },
+  { names: ['schedules', 'sched'], description: 'the in-cluster schedules: last run, next run, the running runs' },
   { names: ['restore'], description: 'the restore wizard: snapshot, what, where, plan, confirm, progress, report', hinted: true },
   { names: ['help'], description: 'this help' },
   { names: ['quit', 'q'], description: 'quit lifeboat', hinted: true },

@@ -10,6 +10,7 @@ import { PagerScreen } from './PagerScreen.tsx';
 import type { View } from './router.ts';
 import type { TuiServices } from './services.ts';
 import { RestoreScreen } from './restore/RestoreScreen.tsx';
+import { SchedulesScreen } from './schedules/SchedulesScreen.tsx';
 import type { BackupStore } from './state/backupStore.ts';
 import type { RestoreWizard } from './state/restoreStore.ts';
 import type { useAppData } from './useAppData.ts';
@@ -62,6 +63,8 @@ export function Screen(p: ScreenProps) {
       return <PagerScreen {...common} title="help: keys and commands" load={helpLines} />;
     case 'restore':
       return <RestoreScreen wizard={p.wizard} {...common} />;
+    case 'schedules':
+      return <SchedulesScreen {...common} schedules={p.services.schedules} />;
     case 'sources':
       return <ConnectionsScreen probe={p.services.probe} crumbs={crumbs} theme={theme} width={width} />;
   }

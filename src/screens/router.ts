@@ -9,6 +9,7 @@ export type View =
   | { screen: 'backup' }
   | { screen: 'backups' }
   | { screen: 'sources' }
+  | { screen: 'schedules' }
   | { screen: 'help' }
   /** The restore wizard; on `snapshot` when opened from the backups screen. */
   | { screen: 'restore'; snapshot?: string }
@@ -20,7 +21,7 @@ export function viewName(v: View): string {
 
 /** The key scope of a view: its own, or none (then only the list and global keys). */
 export function scopeOf(v: View): Scope | undefined {
-  return v.screen === 'inventory' || v.screen === 'backup' || v.screen === 'backups' || v.screen === 'restore' ? v.screen : undefined;
+  return v.screen === 'inventory' || v.screen === 'backup' || v.screen === 'backups' || v.screen === 'restore' || v.screen === 'schedules' ? v.screen : undefined;
 }
 
 /** Views whose list `/` filters. */
@@ -37,6 +38,8 @@ const GO: Record<string, View> = {
   snapshots: { screen: 'backups' },
   backup: { screen: 'backup' },
   sources: { screen: 'sources' },
+  schedules: { screen: 'schedules' },
+  sched: { screen: 'schedules' },
   help: { screen: 'help' },
   restore: { screen: 'restore' },
 };

@@ -77,6 +77,27 @@ export interface PlannedRestore {
   context?: string;
 }
 
+/** One in-cluster schedule as the schedules screen shows it. */
+export interface ScheduleRow {
+  name: string;
+  cron: string;
+  suspended: boolean;
+  /** ISO 8601, or undefined when it never runs. */
+  nextRun?: string;
+  lastRun?: { job: string; status: 'complete' | 'partial' | 'failed'; completionTime?: string; bytes?: number; message?: string };
+  /** Runs in progress, with each node's work where the run hands work to node agents. */
+  running: { job: string; startTime?: string; nodes: { node: string; phase: string; bytesDone?: number; bytesTotal?: number }[] }[];
+}
+
+/** The cluster's lifeboat installation, when there is one. */
+export interface ScheduleServices {
+  /** The namespace lifeboat is installed in. */
+  namespace: string;
+  list(): Promise<ScheduleRow[]>;
+  /** Starts a run now; resolves with the Job's name. */
+  runNow(name: string): Promise<string>;
+}
+
 export interface TuiServices {
   /** The kubeconfig context, or undefined with no cluster. */
   context?: string;
@@ -102,4 +123,6 @@ export interface TuiServices {
   planRestore(request: RestoreRequest, signal?: AbortSignal): Promise<PlannedRestore>;
   /** Runs a plan made by planRestore, into the same target. */
   startRestore(planned: PlannedRestore): RestoreRun;
+  /** In-cluster schedules (`lifeboat install`); undefined with no cluster. */
+  schedules?: ScheduleServices;
 }

@@ -2,7 +2,8 @@
 // (controller holding its Lease, an agent serving each node, as pods the lab's kubelets run),
 // schedules whose runs are Jobs (run now, partial runs, the cron firing on its own), then
 // `lifeboat uninstall` leaving nothing of lifeboat and the repository untouched.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,6 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIFEBOAT, until } from '../lab/helpers.ts';
 import { kubectlOn, lb as lifeboat } from './helpers.ts';
 import { startLab, type Lab } from '../../src/lab/lab.ts';
+import { openBackend, parseLocation } from '../../src/engine/repository/backend/location.ts';
+import { Repository } from '../../src/engine/repository/repository.ts';
+import { KubeClient } from '../../src/engine/kube/client.ts';
+import React from 'react';
+import { App } from '../../src/screens/App.tsx';
+import { makeTheme } from '../../src/components/theme.ts';
+import { scheduleServices } from '../../src/cli/schedule-services.ts';
+import { renderApp, runCommand } from '../helpers/render.tsx';
+import { labServices } from '../screens/fixtures.ts';
+import { resolveKubeTarget } from '../../src/engine/kube/kubeconfig.ts';
 
 const IMAGE = 'lifeboat:in-cluster-test';
 let lab: Lab;
@@ -56,7 +67,7 @@ describe('lifeboat install', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const kinds = [...r.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
-    expect(kinds).toEqual(['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Deployment', 'DaemonSet']);
+    expect(kinds).toEqual(['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Deployment', 'DaemonSet', 'CronJob']);
     expect(r.stdout).not.toContain('in-cluster password');
     expect(r.stdout).not.toContain('S3RVER');
     expect(r.stdout).toMatch(/LIFEBOAT_PASSWORD: '<hidden: /);
@@ -93,10 +104,18 @@ describe('lifeboat install', () => {
       expect((await json('get', 'lease', '-n', 'lifeboat-system', `lifeboat-agent-${a.spec.nodeName}`)).spec.holderIdentity).toBe(a.metadata.name);
     }
     // The backup identity reads everything and changes nothing outside its namespace; restore writes.
-    const can = async (sa: string, ...what: string[]) => (await kubectl('auth', 'can-i', '--as', `system:serviceaccount:lifeboat-system:${sa}`, ...what).catch((e) => e.stdout)).trim();
-    expect(await can('lifeboat-backup', 'list', 'secrets', '-A')).toBe('yes');
-    expect(await can('lifeboat-backup', 'delete', 'deployments', '-n', 'default')).toBe('no');
-    expect(await can('lifeboat-restore', 'create', 'deployments', '-n', 'default')).toBe('yes');
+    const client = new KubeClient(resolveKubeTarget({ env: { KUBECONFIG: lab.kubeconfig } })!.kubeConfig);
+    const as = async (sa: string, ...args: string[]) => {
+      const t = await client.request<any>('POST', `/api/v1/namespaces/lifeboat-system/serviceaccounts/${sa}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } });
+      return kubectl('--token', t.status.token, ...args).then((out) => out, (e) => `${e.stdout}${e.stderr}`);
+    };
+    try {
+      expect(await as('lifeboat-backup', 'get', 'secrets', '-A', '-o', 'name')).toContain('secret/lifeboat-repository');
+      expect(await as('lifeboat-backup', 'delete', 'configmap', 'kube-root-ca.crt', '-n', 'default')).toMatch(/Forbidden/);
+      expect(await as('lifeboat-restore', 'delete', 'configmap', 'no-such-thing', '-n', 'default')).toMatch(/NotFound/);
+    } finally {
+      client.close();
+    }
     // The secret's values are in the cluster, not in what install printed.
     expect(r.stdout + r.stderr).not.toContain('in-cluster password');
   }, 900_000);
@@ -170,6 +189,30 @@ describe('lifeboat schedule', () => {
     expect(snaps.find((s: any) => s.tags.includes('schedule:withdb')).tags).toContain('partial');
   }, 900_000);
 
+  it('the :schedules screen shows each schedule\'s last run, its age and size, the next run, and r runs one now (keys from the registry)', async () => {
+    const target = resolveKubeTarget({ env: { KUBECONFIG: lab.kubeconfig } })!;
+    const services = { ...labServices().services, now: Date.now, schedules: scheduleServices(target) };
+    const app = renderApp(React.createElement(App, { services, theme: makeTheme({ noColor: true }) }), { columns: 160, rows: 30 });
+    try {
+      await app.waitFor('inventory(all)');
+      await runCommand(app, 'schedules');
+      await app.waitFor('schedules[2] lifeboat-system', 60_000);
+      const text = app.text();
+      expect(text).toMatch(/SCHEDULE +CRON +LAST RUN +AGE +SIZE +NEXT RUN +WHY/);
+      expect(text).toMatch(/^> +nightly +0 2 \* \* \* +✔ complete +\d+[smhd] ago +[\d.]+ (KiB|MiB) +in \d+[smhd] /m);
+      expect(text).toMatch(/withdb +0 3 \* \* \* +! PARTIAL +\d+[smhd] ago +[\d.]+ (B|KiB|MiB) +in \d+[smhd] +FAILED databases: /);
+      expect(text).toContain('r runs the schedule under the cursor now');
+      app.press('r');
+      await app.waitFor(/run lifeboat-nightly-manual-\S+ of nightly started/, 60_000);
+      const job = /run (lifeboat-nightly-manual-\S+) of nightly started/.exec(app.text())![1]!;
+      expect((await json('get', 'job', '-n', 'lifeboat-system', job)).metadata.labels['lifeboat.dev/schedule']).toBe('nightly');
+      await app.waitFor(`nightly: ${job} running for`, 60_000);
+      await until('the run to end', async () => (await json('get', 'job', '-n', 'lifeboat-system', job)).status.conditions?.length > 0, 600_000);
+    } finally {
+      app.unmount();
+    }
+  }, 900_000);
+
   it('fires on its own: a schedule every minute makes a run the CronJob controller starts', async () => {
     await lifeboat(['schedule', 'create', 'everyminute', '--cron', '* * * * *', '--only', 'kubernetes'], env);
     const done = await until('a scheduled (not manual) run to end', async () => {
@@ -183,6 +226,49 @@ describe('lifeboat schedule', () => {
     const again = await lifeboat(['schedule', 'delete', 'everyminute'], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/no schedule 'everyminute' in lifeboat-system/);
+  }, 900_000);
+});
+
+describe('retention and maintenance', () => {
+  it('a maintenance run waits for a backup\'s lock, then keeps exactly what --keep-last says; restic check --read-data passes', async () => {
+    await lifeboat(['schedule', 'create', 'kept', '--cron', '0 5 * * *', '--only', 'kubernetes', '--keep-last', '2'], env);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await lifeboat(['schedule', 'run', 'kept', '--wait', '--json'], env);
+      expect(r.code).toBe(0);
+      ids.push(JSON.parse(r.stdout).snapshot);
+    }
+    const before = JSON.parse((await lifeboat(['snapshots', '--json'], env)).stdout) as any[];
+    const others = before.filter((s) => !s.tags.includes('schedule:kept')).map((s) => s.id).sort();
+    expect(before.filter((s) => s.tags.includes('schedule:kept')).map((s) => s.id).sort()).toEqual([...ids].sort());
+
+    // A backup's shared lock, held from here with lifeboat's repository code: maintenance waits.
+    const repoHandle = await Repository.open(openBackend(parseLocation(repo, process.cwd()), env), 'in-cluster password');
+    const held = await repoHandle.lock(false);
+    let job = '';
+    try {
+      const started = await lifeboat(['maintenance', 'run', '--json'], env);
+      expect(started.code).toBe(0);
+      job = JSON.parse(started.stdout).job;
+      await until('maintenance to wait for the lock', async () => (await kubectl('logs', '-n', 'lifeboat-system', `job/${job}`).catch(() => '')).includes(`forget: waiting: repository is locked: a lock ${held.id.slice(0, 8)}`), 300_000);
+      expect((await json('get', 'job', '-n', 'lifeboat-system', job)).status.conditions ?? []).toEqual([]);
+    } finally {
+      await held.release();
+      await repoHandle.close();
+    }
+    await until('maintenance to end', async () => (await json('get', 'job', '-n', 'lifeboat-system', job)).status.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True'), 600_000);
+    const log = await kubectl('logs', '-n', 'lifeboat-system', `job/${job}`);
+    expect(log).toMatch(/forget kept: kept 2, removed 1/);
+    expect(log).toMatch(/check: \d+ snapshots, no errors/);
+
+    const after = JSON.parse((await lifeboat(['snapshots', '--json'], env)).stdout) as any[];
+    expect(after.filter((s) => s.tags.includes('schedule:kept')).map((s) => s.id).sort()).toEqual(ids.slice(1).sort());
+    expect(after.filter((s) => !s.tags.includes('schedule:kept')).map((s) => s.id).sort()).toEqual(others);
+
+    // restic itself reads the S3 repository the pods wrote.
+    const { stdout } = await promisify(execFile)('restic', ['-r', repo, 'check', '--read-data', '--no-cache'], { env: { ...env, RESTIC_PASSWORD: 'in-cluster password' }, maxBuffer: 16 << 20 });
+    expect(stdout).toMatch(/no errors were found/);
+    await lifeboat(['schedule', 'delete', 'kept'], env);
   }, 900_000);
 });
 
@@ -201,7 +287,10 @@ describe('metrics and alerts', () => {
     doc.scrape_configs.push({ job_name: 'lifeboat', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] });
     fs.writeFileSync(config, yaml.dump(doc));
     expect((await fetch(`${prom()}/-/reload`, { method: 'POST' })).status).toBe(200);
-    const groups = ((await (await fetch(`${prom()}/api/v1/rules`)).json()) as any).data.groups;
+    const groups = await until('the lifeboat rules evaluated', async () => {
+      const g = ((await (await fetch(`${prom()}/api/v1/rules`)).json()) as any).data.groups;
+      return g.find((x: any) => x.name === 'lifeboat')?.rules.every((r: any) => r.health !== 'unknown') && g;
+    });
     expect(groups.find((g: any) => g.name === 'lifeboat').rules.map((r: any) => [r.name, r.health])).toEqual([
       ['LifeboatBackupOutsideRPO', 'ok'],
       ['LifeboatBackupFailed', 'ok'],

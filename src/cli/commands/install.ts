@@ -6,6 +6,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
 import { numberFlag } from '../flags.ts';
 import { DEFAULT_IMAGE_REPO } from './image.ts';
+import { CronError, parseCron } from '../../engine/cluster/cron.ts';
 
 /** The KubeClient of the cluster the command line names (a usage error when none). */
 export async function clusterClient(ctx: CommandContext) {
@@ -21,6 +22,18 @@ function podConfig(file: string | undefined): string {
   const doc = (yaml.load(fs.readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
   for (const key of ['cluster', 'repository', 'lab']) delete doc[key];
   return yaml.dump(doc);
+}
+
+/** Checked here, so a bad expression is a usage error and not a CronJob that never runs. */
+function maintenanceCron(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  try {
+    parseCron(v);
+  } catch (e) {
+    if (e instanceof CronError) throw new UsageError(`--maintenance-cron: ${e.message}`);
+    throw e;
+  }
+  return v;
 }
 
 export function namespaceFlag(ctx: CommandContext): string {
@@ -50,8 +63,10 @@ unless --show-secrets, and lifeboat refuses to run with the placeholder.`,
     'metrics-port': { type: 'string' },
     'host-pods': { type: 'string' },
     timeout: { type: 'string' },
+    'maintenance-cron': { type: 'string' },
   },
   optionHelp: {
+    'maintenance-cron': 'when retention, prune and check run (default "0 4 * * *", UTC)',
     namespace: 'namespace to install into (default lifeboat-system)',
     image: "lifeboat image (default lifeboat:<version>, from 'lifeboat image build')",
     'image-pull-policy': 'IfNotPresent (default), Always or Never',
@@ -95,6 +110,7 @@ unless --show-secrets, and lifeboat refuses to run with the placeholder.`,
       config: podConfig(loadEnvironmentConfig(ctx).file),
       metricsPort: numberFlag(ctx.values['metrics-port'], '--metrics-port', { min: 1, integer: true }) ?? DEFAULT_METRICS_PORT,
       hostPods: ctx.values['host-pods'] as string | undefined,
+      maintenanceCron: maintenanceCron(ctx.values['maintenance-cron'] as string | undefined),
       installedAt: ctx.values['dry-run'] ? undefined : new Date().toISOString(),
       showSecrets: !ctx.values['dry-run'] || ctx.values['show-secrets'] === true,
     });

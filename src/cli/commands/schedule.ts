@@ -49,7 +49,6 @@ const createCommand: Command = {
     selector: { type: 'string', short: 'l' },
     'include-generated': { type: 'boolean' },
     ...Object.fromEntries(KEEPS.map((k) => [`keep-${k}`, { type: 'string' }])),
-    'keep-within': { type: 'string' },
   },
   optionHelp: {
     ...nsHelp,
@@ -67,7 +66,6 @@ const createCommand: Command = {
     'keep-weekly': 'retention: keep the last snapshot of each of N weeks',
     'keep-monthly': 'retention: keep the last snapshot of each of N months',
     'keep-yearly': 'retention: keep the last snapshot of each of N years',
-    'keep-within': 'retention: keep every snapshot within this duration (e.g. 2d)',
   },
   async run(ctx) {
     const name = ctx.positionals[0]!;
@@ -91,11 +89,6 @@ const createCommand: Command = {
     for (const k of KEEPS) {
       const n = numberFlag(ctx.values[`keep-${k}`], `--keep-${k}`, { min: 1, integer: true });
       if (n !== undefined) keep[k] = n;
-    }
-    const within = ctx.values['keep-within'] as string | undefined;
-    if (within !== undefined) {
-      if (!/^(\d+[ymdh])+$/.test(within)) throw new UsageError(`--keep-within takes a duration like 2d, 1y6m or 12h, not '${within}'`);
-      keep.within = within;
     }
     return withCluster(ctx, async (kube, ns) => {
       const { getObject } = await import('../../engine/cluster/apply.ts');

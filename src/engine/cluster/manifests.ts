@@ -15,6 +15,8 @@ export const CONFIG_MAP = 'lifeboat-config';
 export const CONTROLLER = 'lifeboat-controller';
 export const NODE_AGENT = 'lifeboat-node-agent';
 export const CONTROLLER_LEASE = 'lifeboat-controller';
+export const MAINTENANCE = 'lifeboat-maintenance';
+export const DEFAULT_MAINTENANCE_CRON = '0 4 * * *';
 export const DEFAULT_METRICS_PORT = 8085;
 /** Where the agent sees its node's pod volume folders (as Velero's node-agent: /var/lib/kubelet/pods). */
 export const DEFAULT_HOST_PODS = '/var/lib/kubelet/pods';
@@ -42,6 +44,8 @@ export interface InstallOptions {
   hostPods?: string;
   /** Print secret values (else the placeholder). */
   showSecrets?: boolean;
+  /** When the maintenance Job (retention, prune, check) runs; default daily at 04:00 UTC. */
+  maintenanceCron?: string;
   /** Stamped on the pod templates, so a new install restarts the pods with the new Secret. */
   installedAt?: string;
 }
@@ -247,6 +251,35 @@ export function installManifests(o: InstallOptions): Obj[] {
               }),
             ],
             volumes: [configVolume(), { name: 'host-pods', hostPath: { path: o.hostPods ?? DEFAULT_HOST_PODS, type: 'DirectoryOrCreate' } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: meta(MAINTENANCE, ns, 'maintenance'),
+      spec: {
+        schedule: o.maintenanceCron ?? DEFAULT_MAINTENANCE_CRON,
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels: { ...PART_OF, 'app.kubernetes.io/component': 'maintenance' } },
+          spec: {
+            backoffLimit: 0,
+            template: {
+              metadata: { labels: { ...PART_OF, 'app.kubernetes.io/component': 'maintenance' } },
+              spec: {
+                serviceAccountName: BACKUP_SA,
+                restartPolicy: 'Never',
+                terminationGracePeriodSeconds: 30,
+                // Waits up to an hour for running backups to release the repository.
+                containers: [lifeboatContainer('maintenance', o.image, ['maintenance', 'exec', '--wait-lock', '3600'], pull)],
+                volumes: [configVolume()],
+              },
+            },
           },
         },
       },
