@@ -8,6 +8,8 @@ export const MENTIONS = {
   namespaceMap: 'the namespace map',
   storageClassMap: 'the storage-class map',
   registryMap: 'the registry map',
+  bucketMap: 'the bucket map',
+  databaseMap: 'the database map',
   existingPolicy: 'the policy for what exists',
   volumeTarget: 'a folder to restore volumes into',
   prometheusTarget: 'a folder to write Prometheus files into',

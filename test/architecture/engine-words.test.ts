@@ -17,6 +17,8 @@ const ENGINE = path.resolve(import.meta.dirname, '../../src/engine');
 const OTHER_PROGRAMS: Record<string, RegExp[]> = {
   // The steps to run the restored etcd member: etcd's own --name and --data-dir.
   'sources/etcd/restore.ts': [/start etcd with --name/, /start etcd with --data-dir/],
+  // How to start Redis on the restored RDB file: redis-server's own --dir.
+  'sources/redis/restore.ts': [/redis-server --dir/],
 };
 
 function lifeboatFlags(): Set<string> {

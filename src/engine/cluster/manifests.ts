@@ -27,7 +27,7 @@ export const CONFIG_MOUNT = '/etc/lifeboat';
  * What a --dry-run prints instead of a secret value unless the user asks for the values. The
  * product refuses to start with it, so applying the printed YAML as it is fails loudly.
  */
-export const SECRET_PLACEHOLDER = '<hidden: run lifeboat install, or --dry-run --show-secrets to print it>';
+export const SECRET_PLACEHOLDER = '<hidden: lifeboat install fills this in; a dry run that shows secrets prints it>';
 
 export interface InstallOptions {
   namespace: string;

@@ -174,7 +174,7 @@ export class Repository {
       try {
         this.index.addIndexJson(json);
       } catch (e) {
-        this.unreadable.set(`index/${f.id}`, `${(e as Error).message}: skipped ('lifeboat repo rebuild-index' indexes its packs again)`);
+        this.unreadable.set(`index/${f.id}`, `${(e as Error).message}: skipped (${mention('repoRebuildIndex')} indexes its packs again)`);
         return;
       }
       this.indexFiles.add(f.id);

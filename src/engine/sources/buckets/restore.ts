@@ -3,6 +3,7 @@
 // --bucket-map names (on the same endpoint). A missing bucket is created. An object already
 // there with the same ETag is left; one that differs is kept (existing policy skip) or
 // overwritten (update, recreate).
+import { mention } from '../../mentions.ts';
 import { Readable } from 'node:stream';
 import type { JobContext } from '../../jobs/runner.ts';
 import { findPath, readFile } from '../../repository/reader.ts';
@@ -64,7 +65,7 @@ export async function planBuckets(ctx: SourcePlanContext): Promise<BucketAction[
       continue;
     }
     const target: BucketConfig = mapped ? { ...configured, bucket: mapped } : configured;
-    const where = `${bucketWhere(target)}${mapped ? ' (--bucket-map)' : ''}`;
+    const where = `${bucketWhere(target)}${mapped ? ` (${mention('bucketMap')})` : ''}`;
     let exists: boolean;
     try {
       exists = await bucketExists(target, ctx.signal);

@@ -2,6 +2,7 @@
 // configured server of the same name: a missing database is created, an empty one used; one that
 // holds tables is kept (skip), replaced table by table (update: the dump drops each table first)
 // or dropped and made again (recreate). --database-map restores a database under another name.
+import { mention } from '../../mentions.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { listPath } from '../../repository/reader.ts';
 import type { ApplyContext } from '../../restore/apply-context.ts';
@@ -49,7 +50,7 @@ export async function planMariadb(ctx: SourcePlanContext): Promise<MariadbAction
       if (e.node.type !== 'file' || !e.node.name.endsWith('.sql')) continue;
       const dumped = e.node.name.slice(0, -'.sql'.length);
       const database = ctx.options.databaseMap?.[dumped] ?? dumped;
-      const into = database === dumped ? '' : ` into database ${database} (--database-map)`;
+      const into = database === dumped ? '' : ` into database ${database} (${mention('databaseMap')})`;
       const base = { source: 'mariadb' as const, id: mariadbItemId(name, dumped), title: `MariaDB ${name}/${dumped}`, from: `${MARIADB_PATH}/${name}/${e.node.name}`, warnings: [] as string[] };
       if (!server) {
         out.push({ ...base, verb: 'skip', reason: `no MariaDB server named '${name}' is configured here: add it to mariadb[] of lifeboat.yaml` });
