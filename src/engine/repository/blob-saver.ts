@@ -287,7 +287,7 @@ export class BlobSaver {
     await this.dispatchChunks();
     while (this.inflight.size) await Promise.all(this.inflight);
     // The packs the workers are still filling.
-    await Promise.all(Array.from({ length: this.pool.size }, (_, i) => this.pool.run({ seq: 0, kind: 'flush' }, [], (m) => this.take(m, false), i)));
+    await Promise.all(Array.from({ length: this.pool.started }, (_, i) => this.pool.run({ seq: 0, kind: 'flush' }, [], (m) => this.take(m, false), i)));
     if (!this.failure) await this.uploadHere();
     await this.uploader.finish();
     if (this.failure) throw this.failure;
