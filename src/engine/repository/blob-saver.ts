@@ -245,6 +245,20 @@ export class BlobSaver {
     }
   }
 
+  /** Seals claimed stream chunks on this thread (a stream mostly waits for its source). */
+  private async sealHere(items: Buffer[], ids: Buffer): Promise<void> {
+    this.localBusy = true;
+    try {
+      for (let i = 0; i < items.length; i++) {
+        if (this.failure) throw this.failure;
+        if (this.filler.add(ids.subarray(i * 32, i * 32 + 32), items[i]!)) await this.uploadHere();
+      }
+    } finally {
+      this.filler.stored = 0; // counted when claimed
+      this.localBusy = false;
+    }
+  }
+
   /** Writes this thread's pack; its buffer is filled again next. */
   private async uploadHere(): Promise<void> {
     if (this.filler.count === 0) return;
@@ -261,6 +275,7 @@ export class BlobSaver {
     this.chunkIds = [];
     this.chunkBytes = 0;
     await this.slot();
+    if (!this.localBusy) return this.track(this.sealHere(items, ids));
     const transfer = [ids.buffer as ArrayBuffer];
     for (const b of items) if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !transfer.includes(b.buffer as ArrayBuffer)) transfer.push(b.buffer as ArrayBuffer);
     this.track(this.pool.run({ seq: 0, kind: 'blobs', items, ids }, transfer, (m) => this.take(m, false)));
@@ -287,7 +302,7 @@ export class BlobSaver {
     await this.dispatchChunks();
     while (this.inflight.size) await Promise.all(this.inflight);
     // The packs the workers are still filling.
-    await Promise.all(Array.from({ length: this.pool.size }, (_, i) => this.pool.run({ seq: 0, kind: 'flush' }, [], (m) => this.take(m, false), i)));
+    await Promise.all(Array.from({ length: this.pool.started }, (_, i) => this.pool.run({ seq: 0, kind: 'flush' }, [], (m) => this.take(m, false), i)));
     if (!this.failure) await this.uploadHere();
     await this.uploader.finish();
     if (this.failure) throw this.failure;

@@ -76,22 +76,33 @@ export class WorkerPool {
 
   private static entry = import.meta.url.endsWith('.js') ? new URL('./worker.js', import.meta.url) : new URL('./worker-entry.mjs', import.meta.url);
 
-  constructor(key: Key, level: number, gear: Uint32Array, packSize: number, size = Math.max(1, os.availableParallelism())) {
-    for (let i = 0; i < size; i++) {
-      const control = new SharedArrayBuffer(8);
-      const { port1, port2 } = new MessageChannel();
-      const init: WorkerInit = { encrypt: key.encrypt, macK: key.macK, macR: key.macR, level, gear, packSize, control, returns: port2 };
-      // A small young generation: a worker allocates few objects, and its buffers live outside the heap.
-      const worker = new Worker(WorkerPool.entry, { workerData: init, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-      const slot: Slot = { worker, returns: port1, control: new Int32Array(control), inflight: 0 };
-      Atomics.store(slot.control, 0, CREDIT);
-      worker.on('message', (m: WorkMessage) => this.received(slot, m));
-      worker.on('error', (e) => this.fail(e));
-      worker.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`worker thread exited with code ${code}`));
-      });
-      this.slots.push(slot);
-    }
+  /**
+   * Workers start when work comes (one more whenever all that run are busy): a backup that finds
+   * every file unchanged starts none, and does not wait for any to load.
+   */
+  constructor(
+    private key: Key,
+    private level: number,
+    private gear: Uint32Array,
+    private packSize: number,
+    private max = Math.max(1, os.availableParallelism()),
+  ) {}
+
+  private spawn(): Slot {
+    const control = new SharedArrayBuffer(8);
+    const { port1, port2 } = new MessageChannel();
+    const init: WorkerInit = { encrypt: this.key.encrypt, macK: this.key.macK, macR: this.key.macR, level: this.level, gear: this.gear, packSize: this.packSize, control, returns: port2 };
+    // A small young generation: a worker allocates few objects, and its buffers live outside the heap.
+    const worker = new Worker(WorkerPool.entry, { workerData: init, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const slot: Slot = { worker, returns: port1, control: new Int32Array(control), inflight: 0 };
+    Atomics.store(slot.control, 0, CREDIT);
+    worker.on('message', (m: WorkMessage) => this.received(slot, m));
+    worker.on('error', (e) => this.fail(e));
+    worker.on('exit', (code) => {
+      if (code !== 0) this.fail(new Error(`worker thread exited with code ${code}`));
+    });
+    this.slots.push(slot);
+    return slot;
   }
 
   private received(slot: Slot, m: WorkMessage): void {
@@ -127,7 +138,13 @@ export class WorkerPool {
     }
   }
 
+  /** Workers there may be. */
   get size(): number {
+    return this.max;
+  }
+
+  /** Workers started so far. */
+  get started(): number {
     return this.slots.length;
   }
 
@@ -137,9 +154,10 @@ export class WorkerPool {
    */
   run(req: WorkRequest, transfer: ArrayBuffer[], onMessage: (m: WorkMessage) => Promise<void> | void, on?: number): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.inflight < slot.inflight) slot = s;
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.inflight < slot!.inflight) slot = s;
     if (on !== undefined) slot = this.slots[on]!;
+    else if (!slot || (slot.inflight > 0 && this.slots.length < this.max)) slot = this.spawn();
     const seq = ++this.seq;
     req.seq = seq;
     slot.inflight++;
