@@ -256,7 +256,11 @@ describe('retention and maintenance', () => {
       await held.release();
       await repoHandle.close();
     }
-    await until('maintenance to end', async () => (await json('get', 'job', '-n', 'lifeboat-system', job)).status.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True'), 600_000);
+    const ended = await until('maintenance to end', async () => {
+      const conditions: any[] = (await json('get', 'job', '-n', 'lifeboat-system', job)).status.conditions ?? [];
+      return conditions.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')?.type as string | undefined;
+    }, 600_000);
+    if (ended !== 'Complete') throw new Error(`maintenance job ${job} failed:\n${await kubectl('logs', '-n', 'lifeboat-system', `job/${job}`).catch((e) => String(e))}`);
     const log = await kubectl('logs', '-n', 'lifeboat-system', `job/${job}`);
     expect(log).toMatch(/forget kept: kept 2, removed 1/);
     expect(log).toMatch(/check: \d+ snapshots, no errors/);
