@@ -130,6 +130,9 @@ export async function pruneRepository(repo: Repository, onProgress?: (line: stri
       await repo.backend.remove(fileName('data', id));
     });
     report.packsDeleted = toDelete.length;
+    // The packs changed under this open repository: its in-memory index must name the new ones
+    // (a check or backup in the same process would otherwise read packs just deleted).
+    await repo.refreshIndex();
     for (const t of (await repo.backend.listTemporary?.()) ?? []) {
       await repo.backend.remove(t.id);
       report.bytesFreed += t.size;
