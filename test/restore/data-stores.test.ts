@@ -74,7 +74,10 @@ async function redisState(): Promise<Record<string, { type: string; value: strin
       await c.call('SELECT', db);
       for (const key of (await c.call('KEYS', '*')) as string[]) {
         const k = Buffer.from(key, 'latin1');
-        out[`db${db}/${key}`] = { type: String(await c.call('TYPE', k)), value: String(await c.call('DUMP', k)), expiresAt: Number(await c.call('PEXPIRETIME', k)) };
+        const type = String(await c.call('TYPE', k));
+        // A set's DUMP lists its members in hash order, which a reload may change: compare members.
+        const value = type === 'set' ? ((await c.call('SMEMBERS', k)) as string[]).map(String).sort().join('\n') : String(await c.call('DUMP', k));
+        out[`db${db}/${key}`] = { type, value, expiresAt: Number(await c.call('PEXPIRETIME', k)) };
       }
     }
   } finally {
