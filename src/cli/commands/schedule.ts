@@ -1,6 +1,7 @@
 // `lifeboat schedule create|list|delete|run`: backups the cluster takes on its own (CronJobs of
 // the lifeboat image, installed by `lifeboat install`).
 import type { Command, CommandContext } from '../command.ts';
+import { alignColumns } from '../columns.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
 import { listFlag, numberFlag } from '../flags.ts';
 import { DEFAULT_IMAGE_REPO } from './image.ts';
@@ -149,8 +150,7 @@ const listCommand: Command = {
           Object.entries(s.keep).map(([k, v]) => `${k}=${v}`).join(',') || '-',
         ]);
       }
-      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      for (const r of rows) ctx.out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 2))).join('').trimEnd());
+      for (const line of alignColumns(rows)) ctx.out(line);
       for (const s of list) if (s.lastRun?.message && s.lastRun.status !== 'complete') ctx.out(`${s.name}: ${s.lastRun.status}: ${s.lastRun.message}`);
       return EXIT.ok;
     });

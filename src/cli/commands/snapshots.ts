@@ -1,5 +1,6 @@
 // `lifeboat snapshots`: the snapshots in the repository, newest first, columns as wide as they need.
 import type { Command } from '../command.ts';
+import { alignColumns } from '../columns.ts';
 import { EXIT } from '../errors.ts';
 import { asCliError, openRepository, reportDamage } from '../repository-options.ts';
 
@@ -22,8 +23,7 @@ export const snapshotsCommand: Command = {
         ['ID', 'TIME', 'HOST', 'TAGS', 'PATHS'],
         ...list.map((s) => [s.id.slice(0, 8), s.time.slice(0, 19).replace('T', ' '), s.hostname ?? '', (s.tags ?? []).join(','), s.paths.join(' ')]),
       ];
-      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      for (const r of rows) ctx.out(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 2))).join('').trimEnd());
+      for (const line of alignColumns(rows)) ctx.out(line);
       return EXIT.ok;
     } catch (e) {
       throw asCliError(e);

@@ -1,10 +1,10 @@
 // A file of the snapshot fed to a program's stdin (a SQL dump into `mariadb`), with back-pressure;
-// fails with the program's last stderr line. The MariaDB restore uses it.
+// fails with the program's last stderr line. The PostgreSQL and MariaDB restores use it.
 import { spawn } from 'node:child_process';
 import type { Repository } from '../repository/repository.ts';
 import type { SnapshotInfo } from '../repository/snapshot.ts';
 import { findPath, readFile } from '../repository/reader.ts';
-import { lastLine } from '../sources/child-stream.ts';
+import { failureLine } from '../sources/child-stream.ts';
 
 export async function feedChild(
   repo: Repository,
@@ -39,5 +39,5 @@ export async function feedChild(
   }
   const code = await exited;
   const name = program.split('/').at(-1);
-  if (code !== 0) throw new Error(`${name}: ${lastLine(stderr) || `exited with ${code}`}`);
+  if (code !== 0) throw new Error(failureLine(name!, stderr, code));
 }

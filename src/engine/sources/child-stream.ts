@@ -1,6 +1,6 @@
 // A dump program's stdout as a stream for the sink, checked at its end: the program's exit
 // status is read before the stream ends, so a failed dump is never stored as if it were whole.
-// The MariaDB and Redis sources use it (PostgreSQL's has its own, older copy).
+// The PostgreSQL, MariaDB and Redis sources use it.
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { idleDeadline } from '../deadline.ts';
@@ -15,6 +15,16 @@ export function lastLine(text: string): string {
       .filter(Boolean)
       .at(-1) ?? ''
   );
+}
+
+/**
+ * A failed program's one line: its last stderr line, said once as `program: ...` (pg_dump and
+ * mariadb-dump already start their lines with their name), else its exit status.
+ */
+export function failureLine(name: string, stderr: string, status: number | string | null): string {
+  const line = lastLine(stderr);
+  if (!line) return `${name}: exited with ${status}`;
+  return line.startsWith(`${name}:`) ? line : `${name}: ${line}`;
 }
 
 export interface ChildStream {
@@ -47,7 +57,7 @@ export function childStream(what: string, program: string, args: string[], opts:
     const end = await exited;
     opts.signal.throwIfAborted();
     if (end.error) throw new Error(`${name} could not run (${program}): ${errorLine(end.error)}`);
-    if (end.code !== 0) throw new Error(`${name}: ${lastLine(stderr) || `exited with ${end.code ?? end.signal}`}`);
+    if (end.code !== 0) throw new Error(failureLine(name!, stderr, end.code ?? end.signal));
   }
   return {
     stream: stream(),

@@ -9,10 +9,9 @@ import type { JobContext } from '../../jobs/runner.ts';
 import type { SnapshotSink } from '../sink.ts';
 import type { BackupSource, SourceResult } from '../types.ts';
 import { errorLine } from '../../errors.ts';
-import { bucketClient, bucketWhere, s3ErrorLine, s3Sdk, type BucketConfig } from './config.ts';
+import { bucketClient, bucketItemId, bucketWhere, s3ErrorLine, s3Sdk, type BucketConfig } from './config.ts';
 
 export const BUCKETS_PATH = '/buckets';
-export const bucketItemId = (name: string) => `bucket:${name}`;
 export const bucketIndexPath = (name: string) => `${BUCKETS_PATH}/${name}/objects.json`;
 export const bucketDataPath = (name: string, file: string) => `${BUCKETS_PATH}/${name}/data/${file}`;
 export const BUCKET_INDEX_FORMAT = 'lifeboat-bucket/1';

@@ -65,3 +65,6 @@ export function s3ErrorLine(e: unknown): string {
   const status = err.$metadata?.httpStatusCode;
   return `${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${errorLine(e)}${status ? ` (HTTP ${status})` : ''}`;
 }
+
+/** The inventory and restore item of a bucket. */
+export const bucketItemId = (name: string) => `bucket:${name}`;

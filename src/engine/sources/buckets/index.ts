@@ -2,7 +2,7 @@
 // /buckets/<name>/, incremental by ETag and time; restored object by object, with content types
 // and user metadata, into the same bucket or the one --bucket-map names.
 import type { SourceModule } from '../source.ts';
-import { BUCKETS_CONFIG_SHAPE, bucketWhere, type BucketConfig } from './config.ts';
+import { BUCKETS_CONFIG_SHAPE, bucketItemId, bucketWhere, type BucketConfig } from './config.ts';
 import type { BucketAction } from './restore.ts';
 
 declare module '../types.ts' {
@@ -52,7 +52,7 @@ export const bucketsSourceModule: SourceModule = {
   },
   inventory: ({ config }) =>
     (config.buckets ?? []).map((b) => ({
-      id: `bucket:${b.name}`,
+      id: bucketItemId(b.name),
       group: 'buckets',
       kind: 'Bucket',
       name: b.name,

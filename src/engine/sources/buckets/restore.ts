@@ -13,7 +13,8 @@ import type { SourcePlanContext } from '../../restore/plan.ts';
 import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
 import { errorLine } from '../../errors.ts';
-import { BUCKETS_PATH, bucketDataPath, bucketIndexPath, bucketItemId, type BucketIndex } from './backup.ts';
+import { BUCKETS_PATH, bucketDataPath, bucketIndexPath, type BucketIndex } from './backup.ts';
+import { bucketItemId } from './config.ts';
 import { bucketClient, bucketWhere, s3ErrorLine, s3Sdk, type BucketConfig } from './config.ts';
 
 export interface BucketAction {

@@ -5,10 +5,9 @@
 // it into an empty database (all or part, in parallel, with --no-owner where roles differ), and
 // uncompressed output lets the repository deduplicate unchanged tables between backups and
 // compress with zstd itself.
-import { execFile, spawn } from 'node:child_process';
-import { DeadlineError, idleDeadline, requestDeadlineMs } from '../../deadline.ts';
+import { execFile } from 'node:child_process';
+import { DeadlineError, requestDeadlineMs } from '../../deadline.ts';
 import fs from 'node:fs';
-import { PassThrough } from 'node:stream';
 import type { DatabaseConfig } from '../../config/schema.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import type { SnapshotSink } from '../sink.ts';
@@ -16,6 +15,7 @@ import { SNAPSHOT_PATHS } from '../sink.ts';
 import type { BackupSource, CapturedItem, SourceResult } from '../types.ts';
 import { errorLine } from '../../errors.ts';
 import { databaseId } from '../item-ids.ts';
+import { childStream, lastLine } from '../child-stream.ts';
 
 export interface PostgresSourceOptions {
   databases: DatabaseConfig[];
@@ -51,17 +51,6 @@ function where(db: DatabaseConfig): string {
   return `${db.user ? `${db.user}@` : ''}${db.host ?? 'localhost'}:${db.port ?? 5432}/${db.database}`;
 }
 
-/** The last non-empty line of a program's stderr, for a one-line failure. */
-function lastLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .at(-1) ?? ''
-  );
-}
-
 export function runPsql(program: string, env: NodeJS.ProcessEnv, sql: string, signal: AbortSignal): Promise<string[][]> {
   return new Promise((resolve, reject) => {
     const ms = requestDeadlineMs();
@@ -85,34 +74,14 @@ async function dumpOne(
   env: NodeJS.ProcessEnv,
   onBytes: (n: number) => void,
 ): Promise<number> {
-  const child = spawn(program, ['-Fc', '-Z0', '--no-password'], { env, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
-  // Piped at once: a child's stdout nobody listens to yet is drained and lost when it exits.
-  const stdout = child.stdout.pipe(new PassThrough());
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => {
-    stderr = (stderr + s).slice(-8192);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.on('error', (error) => resolve({ code: null, signal: null, error }));
-    child.on('close', (code, signal) => resolve({ code, signal }));
-  });
   // pg_dump's exit status is checked before the stream ends, so a failed dump is never placed in
-  // the snapshot as if it were whole.
-  async function* dump(): AsyncGenerator<Uint8Array> {
-    // A server that stops answering mid-dump: an idle deadline on the dump's bytes.
-    yield* idleDeadline(`PostgreSQL ${db.host ?? ''}:${db.port ?? ''} pg_dump of ${db.database}`, stdout as AsyncIterable<Uint8Array>, () => child.kill('SIGKILL'));
-    const end = await exited;
-    ctx.signal.throwIfAborted();
-    if (end.error) throw new Error(`pg_dump could not run (${program}): ${errorLine(end.error)}`);
-    if (end.code !== 0) throw new Error(lastLine(stderr) || `pg_dump exited with ${end.code ?? end.signal}`);
-  }
+  // the snapshot as if it were whole; a server that stops answering mid-dump meets an idle deadline.
+  const child = childStream(`PostgreSQL ${db.host ?? ''}:${db.port ?? ''} pg_dump of ${db.database}`, program, ['-Fc', '-Z0', '--no-password'], { env, signal: ctx.signal });
   let size = 0;
   try {
-    ({ size } = await sink.addStream(databaseDumpPath(db), dump(), { mode: 0o600, signal: ctx.signal, onBytes }));
+    ({ size } = await sink.addStream(databaseDumpPath(db), child.stream, { mode: 0o600, signal: ctx.signal, onBytes }));
   } catch (e) {
-    child.kill('SIGKILL');
-    await exited;
+    await child.kill();
     throw e;
   }
   return size;

@@ -1,11 +1,11 @@
 // PostgreSQL: each dump (/databases/<name>/<database>.dump, pg_dump -Fc) restored with
 // pg_restore into its database: created when missing, used when empty; one with tables is kept
 // (skip), cleaned first (update: --clean --if-exists), or dropped and made again (recreate).
-import { spawn } from 'node:child_process';
 import type { DatabaseConfig } from '../../config/schema.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { NotFoundError } from '../../repository/errors.ts';
-import { findPath, listPath, readFile } from '../../repository/reader.ts';
+import { listPath } from '../../repository/reader.ts';
+import { feedChild } from '../../restore/feed-child.ts';
 import { SNAPSHOT_PATHS } from '../sink.ts';
 import { clientEnv, runPsql } from './postgres.ts';
 import { errorLine } from '../../errors.ts';
@@ -73,26 +73,7 @@ export async function planDatabases(ctx: SourcePlanContext): Promise<DatabaseAct
 async function pgRestore(job: JobContext, ctx: ApplyContext, a: DatabaseAction, onBytes: (n: number) => void): Promise<void> {
   const db = a.database!;
   const args = ['--no-owner', '--exit-on-error', '--no-password', '-d', db.database, ...(a.verb === 'update' ? ['--clean', '--if-exists'] : [])];
-  const child = spawn('pg_restore', args, { env: clientEnv(db), stdio: ['pipe', 'ignore', 'pipe'], signal: job.signal });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => (stderr = (stderr + s).slice(-8192)));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  child.stdin.on('error', () => undefined);
-  try {
-    const { node } = await findPath(ctx.repo, ctx.snapshot, a.from);
-    for await (const b of readFile(ctx.repo, node)) {
-      if (!child.stdin.write(b)) await new Promise<void>((resolve) => child.stdin.once('drain', resolve));
-      onBytes(b.length);
-    }
-  } finally {
-    child.stdin.end();
-  }
-  const code = await exited;
-  if (code !== 0) throw new Error(`pg_restore: ${stderr.trim().split('\n').at(-1) || `exited with ${code}`}`);
+  await feedChild(ctx.repo, ctx.snapshot, a.from, 'pg_restore', args, { env: clientEnv(db), signal: job.signal, onBytes });
 }
 
 export async function applyDatabases(job: JobContext, ctx: ApplyContext, actions: DatabaseAction[]): Promise<ApplyResult> {

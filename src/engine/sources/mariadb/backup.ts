@@ -9,13 +9,9 @@ import { childStream } from '../child-stream.ts';
 import type { SnapshotSink } from '../sink.ts';
 import type { BackupSource, CapturedItem, SourceResult } from '../types.ts';
 import { errorLine } from '../../errors.ts';
-import { mariadbConnection, mariadbLiteral, mariadbWhere, runMariadb, SYSTEM_DATABASES, type MariadbConfig, type MariadbConnection } from './config.ts';
+import { mariadbConnection, mariadbItemId, mariadbLiteral, mariadbServerId, mariadbWhere, runMariadb, SYSTEM_DATABASES, type MariadbConfig, type MariadbConnection } from './config.ts';
 
 export const MARIADB_PATH = '/mariadb';
-/** A server is one item (the inventory's row, what coverage matches); its databases are its files. */
-export const mariadbServerId = (server: string) => `mariadb:${server}`;
-/** One database's restore action. */
-export const mariadbItemId = (server: string, database: string) => `mariadb:${server}/${database}`;
 export const mariadbDumpPath = (server: string, database: string) => `${MARIADB_PATH}/${server}/${database}.sql`;
 
 export const MARIADB_DUMP_ARGS = ['--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--skip-dump-date', '--no-tablespaces', '--default-character-set=utf8mb4'];

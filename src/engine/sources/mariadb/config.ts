@@ -86,3 +86,8 @@ export function runMariadb(conn: MariadbConnection, sql: string, opts: { databas
 /** A MariaDB identifier in backquotes. */
 export const mariadbIdent = (s: string) => `\`${s.replace(/`/g, '``')}\``;
 export const mariadbLiteral = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** A server is one item (the inventory's row, what coverage matches); its databases are its files. */
+export const mariadbServerId = (server: string) => `mariadb:${server}`;
+/** One database's restore action. */
+export const mariadbItemId = (server: string, database: string) => `mariadb:${server}/${database}`;

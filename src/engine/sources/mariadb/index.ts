@@ -3,8 +3,7 @@
 // mapped (--database-map) or recreated database.
 import type { SourceModule } from '../source.ts';
 import { tcpAnswers } from '../tcp-probe.ts';
-import { mariadbServerId } from './backup.ts';
-import { MARIADB_CONFIG_SHAPE, mariadbWhere, type MariadbConfig } from './config.ts';
+import { MARIADB_CONFIG_SHAPE, mariadbServerId, mariadbWhere, type MariadbConfig } from './config.ts';
 import type { MariadbAction } from './restore.ts';
 
 declare module '../types.ts' {

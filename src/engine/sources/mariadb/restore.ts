@@ -12,7 +12,8 @@ import type { SourcePlanContext } from '../../restore/plan.ts';
 import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
 import { errorLine } from '../../errors.ts';
-import { MARIADB_PATH, mariadbItemId } from './backup.ts';
+import { MARIADB_PATH } from './backup.ts';
+import { mariadbItemId } from './config.ts';
 import { mariadbConnection, mariadbIdent, mariadbLiteral, mariadbWhere, runMariadb, type MariadbConfig } from './config.ts';
 
 export interface MariadbAction {

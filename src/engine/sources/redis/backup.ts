@@ -6,11 +6,10 @@ import { childStream } from '../child-stream.ts';
 import type { SnapshotSink } from '../sink.ts';
 import type { BackupSource, SourceResult } from '../types.ts';
 import { errorLine } from '../../errors.ts';
-import { redisCli, redisClient, redisWhere, type RedisConfig } from './config.ts';
+import { redisCli, redisClient, redisItemId, redisWhere, type RedisConfig } from './config.ts';
 import { keyspace } from './resp.ts';
 
 export const REDIS_PATH = '/redis';
-export const redisItemId = (server: string) => `redis:${server}`;
 export const redisDumpPath = (server: string) => `${REDIS_PATH}/${server}/dump.rdb`;
 
 export function redisSource(opts: { servers: RedisConfig[]; only?: (id: string) => boolean; cli?: string }): BackupSource {

@@ -44,3 +44,6 @@ export function redisCli(r: RedisConfig): { args: string[]; env: NodeJS.ProcessE
 export function redisClient(r: RedisConfig): Promise<RespClient> {
   return respConnect({ host: r.host ?? '127.0.0.1', port: r.port ?? 6379 }, { password: redisPassword(r), user: r.user });
 }
+
+/** The inventory and restore item of a Redis server. */
+export const redisItemId = (server: string) => `redis:${server}`;

@@ -3,7 +3,7 @@
 // and expiry) or by writing it where a server starts on it (--redis-target).
 import type { SourceModule } from '../source.ts';
 import { tcpAnswers } from '../tcp-probe.ts';
-import { REDIS_CONFIG_SHAPE, redisWhere, type RedisConfig } from './config.ts';
+import { REDIS_CONFIG_SHAPE, redisItemId, redisWhere, type RedisConfig } from './config.ts';
 import type { RedisAction } from './restore.ts';
 
 declare module '../types.ts' {
@@ -53,7 +53,7 @@ export const redisSourceModule: SourceModule = {
   },
   inventory: ({ config }) =>
     (config.redis ?? []).map((r) => ({
-      id: `redis:${r.name}`,
+      id: redisItemId(r.name),
       group: 'databases',
       kind: 'Redis',
       name: r.name,

@@ -15,7 +15,8 @@ import type { SourcePlanContext } from '../../restore/plan.ts';
 import { scopedFolders } from '../../restore/snapshot-folders.ts';
 import type { ApplyResult, ItemResult } from '../../restore/types.ts';
 import { errorLine } from '../../errors.ts';
-import { REDIS_PATH, redisItemId } from './backup.ts';
+import { REDIS_PATH } from './backup.ts';
+import { redisItemId } from './config.ts';
 import { redisClient, redisPassword, redisWhere, type RedisConfig } from './config.ts';
 import { keyspace, respConnect, type RespClient } from './resp.ts';
 
